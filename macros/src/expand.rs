@@ -1,0 +1,242 @@
+//! Code generation. Every path goes through `::polytrack::__private` (or the `crate = path`
+//! override) and every synthesized local is hygienic, so the user's own items named `core`,
+//! `polytrack` or `Result` change nothing.
+//!
+//! The rewritten function keeps its attributes and signature exactly; only the body changes.
+
+use crate::attr::{self, Args, Kind};
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::func::Func;
+use crate::validate::{self, Input, Layout};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{AttrStyle, Ident, LitStr, ReturnType};
+
+/// Expands `kind`'s attribute with arguments `attr` on `item`: parse, validate, generate.
+pub(crate) fn attribute(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let args = attr::parse(&mut cx, kind, attr);
+    let Some(func) = Func::parse(item.clone()) else {
+        return fallback::not_a_function(kind, item, cx);
+    };
+    let inputs = validate::check(&mut cx, kind, &args, &func);
+    if cx.has_errors() {
+        return fallback::untouched(item, cx);
+    }
+    match kind {
+        Kind::Run => track_run(&args, &func, &inputs),
+        Kind::Params => track_params(&args, &func, &inputs),
+        Kind::Metrics => track_metrics(&args, &func),
+    }
+}
+
+/// `#[track_run]`: start a run, log inputs, run the body, log outputs, end the run.
+fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
+    let private = private(args);
+    let scope = local("__polytrack_scope");
+    let ret = local("__polytrack_ret");
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| LitStr::new(&func.name(), func.item.sig.ident.span()));
+    let project = option(args.project.as_ref());
+    let description = option(args.description.as_ref());
+    let tags = args.tags.iter().flatten();
+    let offline = args.offline;
+    let log_inputs = log_inputs(&private, inputs, quote!(#scope.inputs()));
+    let call = call_body(&private, func);
+    let ending = ending(&private, func, &ret);
+    let end = match (args.skip_ret, &args.outputs) {
+        (Some(_), _) => quote!(#scope.end(#ending);),
+        (None, outputs) => {
+            let key = option(outputs.as_ref());
+            let span = output_span(func);
+            quote_spanned!(span=> #scope.end_with_outputs(#ending, #key);)
+        }
+    };
+    wrap(
+        func,
+        quote! {
+            let #scope = #private::RunScope::start(#private::RunOptions {
+                name: #name,
+                project: #project,
+                description: #description,
+                tags: &[#(#tags),*],
+                offline: #offline,
+            });
+            #log_inputs
+            let #ret = #call;
+            #end
+            #ret
+        },
+    )
+}
+
+/// `#[track_params]`: log the arguments into the current run, if there is one, then run the
+/// body untouched.
+fn track_params(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
+    let private = private(args);
+    let prefix = option(args.prefix.as_ref());
+    let log_inputs = log_inputs(&private, inputs, quote!(#private::current_inputs(#prefix)));
+    let block = &func.item.block;
+    wrap(func, quote!(#log_inputs #block))
+}
+
+/// `#[track_metrics]`: run the body, then log what it returned as metrics of the current run.
+fn track_metrics(args: &Args, func: &Func) -> TokenStream {
+    let private = private(args);
+    let ret = local("__polytrack_ret");
+    let run = local("__polytrack_run");
+    let step = local("__polytrack_step");
+    let (step_setup, step_arg) = match &args.step {
+        Some(arg) => (
+            quote_spanned!(arg.span()=> let #step = #private::step(&#arg);),
+            quote!(#private::Step::At(#step)),
+        ),
+        None => {
+            let counter = Ident::new("__POLYTRACK_STEPS", Span::mixed_site());
+            (
+                quote! {
+                    static #counter: #private::StepCounter = #private::StepCounter::new();
+                },
+                quote!(#private::Step::Next(&#counter)),
+            )
+        }
+    };
+    let name = LitStr::new(&func.name(), func.item.sig.ident.span());
+    let prefix = option(args.prefix.as_ref());
+    let call = call_body(&private, func);
+    let ending = ending(&private, func, &ret);
+    let span = output_span(func);
+    let log = quote_spanned! {span=>
+        #private::log_metrics(&#run, #ending, #name, #prefix, #step_arg);
+    };
+    wrap(
+        func,
+        quote! {
+            #step_setup
+            let #ret = #call;
+            if let ::core::option::Option::Some(#run) = #private::current() {
+                #log
+            }
+            #ret
+        },
+    )
+}
+
+/// The path generated code goes through: `::polytrack::__private`, or `<crate>::__private`.
+fn private(args: &Args) -> TokenStream {
+    match &args.krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::polytrack::__private),
+    }
+}
+
+/// A hygienic local the user's code cannot see or shadow.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn option(lit: Option<&LitStr>) -> TokenStream {
+    match lit {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The function with its attributes and signature as written and `body` as its body.
+fn wrap(func: &Func, body: TokenStream) -> TokenStream {
+    let item = &func.item;
+    let outer = item
+        .attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, AttrStyle::Outer));
+    let inner = item
+        .attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let vis = &item.vis;
+    let sig = &item.sig;
+    quote! {
+        #(#outer)*
+        #vis #sig {
+            #(#inner)*
+            #body
+        }
+    }
+}
+
+/// Logs each input into the `Inputs` that `source` yields, if it yields one. `source` is
+/// `None` when no run is active, and then nothing is serialized.
+fn log_inputs(private: &TokenStream, inputs: &[Input], source: TokenStream) -> TokenStream {
+    if inputs.is_empty() {
+        return TokenStream::new();
+    }
+    let var = local("__polytrack_inputs");
+    let adds = inputs.iter().map(|input| {
+        let Input { ident, key, layout } = input;
+        let layout = match layout {
+            Layout::Fields => quote!(#private::Layout::Fields),
+            Layout::Prefixed => quote!(#private::Layout::Prefixed),
+            Layout::Whole => quote!(#private::Layout::Whole),
+        };
+        // Spanned on the argument: a type that is not `Serialize` is reported there.
+        quote_spanned!(ident.span()=> #var.add(#key, &#ident, #layout);)
+    });
+    quote! {
+        if let ::core::option::Option::Some(mut #var) = #source {
+            #(#adds)*
+            #var.log();
+        }
+    }
+}
+
+/// The body as an expression of the function's return type: a `FnOnce` closure called at
+/// once (sync) or an awaited `async move` block (async), so that `return` and `?` inside it
+/// keep their meaning. The return type is pinned where it can be named, so inference inside
+/// the body sees the same type as in the original function.
+fn call_body(private: &TokenStream, func: &Func) -> TokenStream {
+    let block = &func.item.block;
+    let ty = match &func.item.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let nameable = func.return_type_is_nameable();
+    if func.item.sig.asyncness.is_some() {
+        let pin = nameable.then(|| {
+            quote! {
+                if false {
+                    return #private::never::<#ty>();
+                }
+            }
+        });
+        quote!(async move { #pin #block }.await)
+    } else if nameable {
+        quote!(#private::call::<#ty, _>(move || #block))
+    } else {
+        quote!(#private::call(move || #block))
+    }
+}
+
+/// How the call ended, from the returned value: the `Ok` value or the error's text of a
+/// `Result`, or the value itself. Decided by trait resolution on the value's type.
+fn ending(private: &TokenStream, func: &Func, ret: &Ident) -> TokenStream {
+    let span = output_span(func);
+    quote_spanned! {span=>
+        {
+            #[allow(unused_imports)]
+            use #private::{ResultDisplayKind as _, ResultDebugKind as _, ResultKind as _, ValueKind as _};
+            (&&&&#private::Wrap(&#ret)).__polytrack_ending()
+        }
+    }
+}
+
+/// Where errors about the returned value point: the return type, or the name.
+fn output_span(func: &Func) -> Span {
+    match &func.item.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => func.item.sig.ident.span(),
+    }
+}

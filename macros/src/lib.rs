@@ -1,0 +1,480 @@
+//! Attribute macros for polytrack. Use them through the `polytrack` crate, which re-exports
+//! them with this documentation: `#[polytrack::track_run]`, `#[polytrack::track_params]`,
+//! `#[polytrack::track_metrics]`.
+//!
+//! The expansions reach polytrack only through its hidden `::polytrack::__private` module
+//! (not public API), by absolute paths and hygienic locals.
+
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod func;
+mod validate;
+
+use attr::Kind;
+use proc_macro::TokenStream;
+
+/// Makes a function a tracked Polyaxon run: its arguments become the run's inputs, its
+/// returned value the outputs, and how it ends the run's status.
+///
+/// ```
+/// use polytrack::testing::Recorder;
+/// use polytrack::{track_run, Status};
+/// use serde::Serialize;
+/// use serde_json::json;
+///
+/// #[derive(Serialize)]
+/// struct Config {
+///     lr: f64,
+///     epochs: u32,
+/// }
+///
+/// #[derive(Serialize)]
+/// struct Report {
+///     loss: f64,
+/// }
+///
+/// #[track_run(project = "acme/regression", tags("sgd"))]
+/// fn train(config: Config) -> Report {
+///     for epoch in 0..config.epochs {
+///         polytrack::log_metric_at("lr", config.lr, i64::from(epoch)).ok();
+///     }
+///     Report { loss: 0.25 }
+/// }
+///
+/// // Record in memory instead of sending anything (what tests do).
+/// let recorder = Recorder::install();
+/// train(Config { lr: 0.1, epochs: 3 });
+/// assert_eq!(recorder.inputs()["lr"], json!(0.1));
+/// assert_eq!(recorder.inputs()["epochs"], json!(3));
+/// assert_eq!(recorder.outputs()["loss"], json!(0.25));
+/// assert_eq!(recorder.statuses().last(), Some(&Status::Succeeded));
+/// ```
+///
+/// # What a call does
+///
+/// 1. **Starts a run** like `polytrack::init_with`, from the environment (in cluster,
+///    against a Polyaxon API, offline, or no-op) and the options below. The run is the
+///    current run while the function runs, so `polytrack::log_metric` and the other
+///    module-level functions reach it, and so do `#[track_params]` and `#[track_metrics]`.
+///    Tracking never fails the function: when the run cannot start, the error is logged
+///    through the `log` facade and the function runs untracked.
+/// 2. **Logs the arguments as inputs**, keyed by parameter name. `self` is never logged.
+///    An argument that serializes to a map, like a struct, is logged as its fields, so that
+///    the inputs carry the names of the hyperparameters of a Polyaxonfile; a nested struct's
+///    fields get compound names joined with `__`: `optimizer: Optimizer { lr }` gives
+///    `optimizer__lr` (Polyaxon's name sanitization keeps `__`; it is what it turns `/`
+///    into). A destructured argument, `(width, height): (u32, u32)`, is logged by the names
+///    it binds. An argument whose type is not `serde::Serialize` is a compile error on that
+///    argument: derive `Serialize` for it, or leave it out with `skip`.
+/// 3. **Runs the body unchanged**: `return`, `?`, `.await` and the signature keep their
+///    meaning.
+/// 4. **Logs the returned value as outputs**: a struct's fields by name (nested ones as
+///    above), any other value under `ret`; `()` and `None` log nothing. For a `Result`, the
+///    `Ok` value is logged.
+/// 5. **Ends the run**: succeeded; failed with the error's `Display` text (or its `Debug`
+///    text, or its type's name) when it returns `Err`; failed with the panic's text when it
+///    panics, and the panic then unwinds as before. An `async fn` future dropped before it
+///    completes ends its run as failed too.
+///
+/// Works on `fn` and `async fn`, free functions, methods (of `impl` blocks and traits),
+/// generic functions and `main`, with or without `#[tokio::main]`.
+///
+/// # Options
+///
+/// ## `name = ".."`
+///
+/// The run's name; by default the function's name.
+///
+/// ```
+/// # let recorder = polytrack::testing::Recorder::install();
+/// #[polytrack::track_run(name = "baseline")]
+/// fn train() {}
+/// train();
+/// # assert_eq!(recorder.statuses().last(), Some(&polytrack::Status::Succeeded));
+/// ```
+///
+/// ## `project = ".."`
+///
+/// The project, as `"owner/project"` or `"project"`; by default the environment's
+/// (`POLYAXON_PROJECT`, or the cluster's run).
+///
+/// ```
+/// # let recorder = polytrack::testing::Recorder::install();
+/// #[polytrack::track_run(project = "acme/vision")]
+/// fn train() {}
+/// train();
+/// # assert_eq!(recorder.statuses().last(), Some(&polytrack::Status::Succeeded));
+/// ```
+///
+/// ## `description = ".."`
+///
+/// The run's description.
+///
+/// ```
+/// # let recorder = polytrack::testing::Recorder::install();
+/// #[polytrack::track_run(description = "SGD with a cosine schedule")]
+/// fn train() {}
+/// train();
+/// # assert_eq!(recorder.statuses().last(), Some(&polytrack::Status::Succeeded));
+/// ```
+///
+/// ## `tags("a", "b")`
+///
+/// Tags added to the run.
+///
+/// ```
+/// let recorder = polytrack::testing::Recorder::install();
+/// #[polytrack::track_run(tags("baseline", "sgd"))]
+/// fn train() {}
+/// train();
+/// assert_eq!(recorder.tags(), ["baseline", "sgd"]);
+/// ```
+///
+/// ## `offline`
+///
+/// Tracks into a local folder (`POLYAXON_OFFLINE_ROOT`, by default `/tmp/plx/offline`) that
+/// `polyaxon ops push` can upload later, whatever the environment says.
+///
+/// ```
+/// # let recorder = polytrack::testing::Recorder::install();
+/// #[polytrack::track_run(offline)]
+/// fn train() {}
+/// train();
+/// # assert_eq!(recorder.statuses().last(), Some(&polytrack::Status::Succeeded));
+/// ```
+///
+/// ## `skip(a, b)`
+///
+/// Leaves these arguments out of the inputs: data sets, models, anything large or not
+/// `Serialize`.
+///
+/// ```
+/// use serde_json::json;
+/// struct Dataset(Vec<f64>); // not Serialize
+///
+/// #[polytrack::track_run(skip(data))]
+/// fn train(data: &Dataset, lr: f64) -> usize {
+///     data.0.len()
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train(&Dataset(vec![1.0, 2.0]), 0.1);
+/// let logged: Vec<_> = recorder.inputs().into_iter().collect();
+/// assert_eq!(logged, [("lr".to_owned(), json!(0.1))]);
+/// ```
+///
+/// ## `skip_all`
+///
+/// Logs no argument.
+///
+/// ```
+/// #[polytrack::track_run(skip_all)]
+/// fn train(token: &str) -> usize {
+///     token.len()
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train("secret");
+/// assert!(recorder.inputs().is_empty());
+/// ```
+///
+/// ## `rename(a = "key")`
+///
+/// Logs argument `a` under `key`. A struct argument that is logged as its fields gets the
+/// new name in front of them: `rename(opt = "optimizer")` logs `opt.lr` as `optimizer__lr`.
+///
+/// ```
+/// use serde_json::json;
+/// #[polytrack::track_run(rename(lr = "learning_rate"))]
+/// fn train(lr: f64) {}
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train(0.1);
+/// assert_eq!(recorder.inputs()["learning_rate"], json!(0.1));
+/// ```
+///
+/// ## `whole(a)`
+///
+/// Logs a struct argument as one value under its name instead of as its fields.
+///
+/// ```
+/// use serde_json::json;
+/// #[derive(serde::Serialize)]
+/// struct Augment {
+///     flip: bool,
+///     crop: u32,
+/// }
+///
+/// #[polytrack::track_run(whole(augment))]
+/// fn train(augment: Augment) {}
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train(Augment { flip: true, crop: 24 });
+/// assert_eq!(recorder.inputs()["augment"], json!({"flip": true, "crop": 24}));
+/// ```
+///
+/// ## `outputs = ".."`
+///
+/// Logs the returned value (the `Ok` value of a `Result`) as one output of this name,
+/// whole, instead of as its fields or under `ret`.
+///
+/// ```
+/// use serde_json::json;
+/// #[polytrack::track_run(outputs = "accuracy")]
+/// fn train() -> Result<f64, String> {
+///     Ok(0.93)
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// assert_eq!(train(), Ok(0.93));
+/// assert_eq!(recorder.outputs()["accuracy"], json!(0.93));
+/// ```
+///
+/// ## `skip_ret`
+///
+/// Logs no outputs; the returned value need not be `Serialize`. A `Result` still decides
+/// the run's status.
+///
+/// ```
+/// struct Model {
+///     weights: Vec<f64>,
+/// } // not Serialize
+///
+/// #[polytrack::track_run(skip_ret)]
+/// fn train() -> Model {
+///     Model { weights: vec![0.5] }
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// assert_eq!(train().weights, [0.5]);
+/// assert!(recorder.outputs().is_empty());
+/// ```
+///
+/// ## `crate = path`
+///
+/// The path to polytrack, for a crate that reaches it through a re-export (the default is
+/// `::polytrack`).
+///
+/// ```
+/// mod tracking {
+///     pub use polytrack as inner;
+/// }
+///
+/// #[polytrack::track_run(crate = tracking::inner)]
+/// fn train() {}
+/// # let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// # assert_eq!(recorder.statuses().last(), Some(&polytrack::Status::Succeeded));
+/// ```
+///
+/// # Mistakes
+///
+/// Are compile errors on the attribute's or the function's tokens, all reported at once, and
+/// the function stays usable for the rest of the crate: unknown or repeated options, a
+/// `skip`, `rename` or `whole` naming no parameter, an argument with no name to log it under
+/// (`_`), an argument or returned value that is not `Serialize`, a `const fn`, the attribute
+/// on something that is not a function with a body.
+#[proc_macro_attribute]
+pub fn track_run(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::Run, attr.into(), item.into()).into()
+}
+
+/// Logs a function's arguments as inputs of the current run, on every call. With no run
+/// active it costs one atomic load: no argument is serialized.
+///
+/// Arguments are logged as with `#[track_run]`: by name, a struct as its fields, nested ones
+/// with `__`, `self` never. Put it on the functions that take hyperparameters deeper in the
+/// code, like an optimizer's constructor. For an `async fn`, the arguments are logged when the
+/// future is first polled.
+///
+/// ```
+/// use polytrack::{track_params, track_run};
+/// use serde_json::json;
+///
+/// #[track_params]
+/// fn sgd(lr: f64, momentum: f64) -> (f64, f64) {
+///     (lr, momentum)
+/// }
+///
+/// #[track_run]
+/// fn train(epochs: u32) {
+///     let _optimizer = sgd(0.1, 0.9);
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train(10);
+/// let inputs = recorder.inputs();
+/// assert_eq!((&inputs["epochs"], &inputs["lr"], &inputs["momentum"]), (&json!(10), &json!(0.1), &json!(0.9)));
+/// ```
+///
+/// # Options
+///
+/// ## `skip(a, b)`, `skip_all`, `rename(a = "key")`, `whole(a)`
+///
+/// As for `#[track_run]`.
+///
+/// ```
+/// use serde_json::json;
+/// #[polytrack::track_params(skip(data), rename(lr = "learning_rate"))]
+/// fn fit(data: &[f64], lr: f64) -> usize {
+///     data.len()
+/// }
+///
+/// #[polytrack::track_run]
+/// fn train() -> usize {
+///     fit(&[1.0, 2.0], 0.1)
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// let logged: Vec<_> = recorder.inputs().into_iter().collect();
+/// assert_eq!(logged, [("learning_rate".to_owned(), json!(0.1))]);
+/// ```
+///
+/// ## `prefix = ".."`
+///
+/// Puts `prefix__` in front of every key logged, to keep apart the parameters of two parts
+/// of a model.
+///
+/// ```
+/// use serde_json::json;
+/// #[polytrack::track_params(prefix = "encoder")]
+/// fn encoder(layers: u32, dropout: f64) {}
+///
+/// #[polytrack::track_run]
+/// fn train() {
+///     encoder(4, 0.1);
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// assert_eq!(recorder.inputs()["encoder__layers"], json!(4));
+/// assert_eq!(recorder.inputs()["encoder__dropout"], json!(0.1));
+/// ```
+///
+/// ## `crate = path`
+///
+/// As for `#[track_run]`.
+///
+/// ```
+/// mod tracking {
+///     pub use polytrack as inner;
+/// }
+///
+/// #[polytrack::track_params(crate = tracking::inner)]
+/// fn configure(lr: f64) {}
+/// configure(0.1); // no run: nothing logged
+/// ```
+#[proc_macro_attribute]
+pub fn track_params(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::Params, attr.into(), item.into()).into()
+}
+
+/// Logs the numbers a function returns as metrics of the current run, on every call.
+///
+/// The function returns a struct of numbers (or a `Result` of one, or one number). Each
+/// numeric field becomes a metric named after the field; a `bool` is logged as 0 or 1; a
+/// nested struct's fields get compound names joined with `__` (`per_class__cat`); an
+/// `Option` field that is `None` is left out, as are fields that are not numbers (with a
+/// warning through the `log` facade). A single number is logged under the function's name.
+/// NaN and infinities are kept. An `Err` logs nothing. With no run active nothing is logged.
+///
+/// ```
+/// use polytrack::{track_metrics, track_run};
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Eval {
+///     loss: f64,
+///     accuracy: f64,
+/// }
+///
+/// #[track_metrics(step = epoch)]
+/// fn evaluate(epoch: u32, loss: f64) -> Eval {
+///     Eval { loss, accuracy: 1.0 - loss }
+/// }
+///
+/// #[track_run]
+/// fn train() {
+///     for epoch in 0..3 {
+///         evaluate(epoch, 0.5 / f64::from(epoch + 1));
+///     }
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// assert_eq!(recorder.metric("loss"), [(Some(0), 0.5), (Some(1), 0.25), (Some(2), 0.5 / 3.0)]);
+/// assert_eq!(recorder.metric("accuracy").len(), 3);
+/// ```
+///
+/// # Options
+///
+/// ## `step = argument`
+///
+/// Logs the metrics at the step given by this integer argument. Without it, the step counts
+/// the function's calls during the current run: 0, 1, 2, ...; each new run starts again at 0.
+///
+/// ```
+/// #[polytrack::track_metrics]
+/// fn learning_rate(decay: f64) -> f64 {
+///     0.1 * decay
+/// }
+///
+/// #[polytrack::track_run]
+/// fn train() {
+///     learning_rate(1.0);
+///     learning_rate(0.5);
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// assert_eq!(recorder.metric("learning_rate"), [(Some(0), 0.1), (Some(1), 0.05)]);
+/// ```
+///
+/// ## `prefix = ".."`
+///
+/// Puts `prefix__` in front of every metric name: `prefix = "val"` logs `loss` as
+/// `val__loss`, the name Polyaxon also gives to `val/loss`.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// struct Eval {
+///     loss: f64,
+/// }
+///
+/// #[polytrack::track_metrics(prefix = "val", step = epoch)]
+/// fn validate(epoch: u64) -> Eval {
+///     Eval { loss: 0.3 }
+/// }
+///
+/// #[polytrack::track_run]
+/// fn train() {
+///     validate(7);
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train();
+/// assert_eq!(recorder.metric("val__loss"), [(Some(7), 0.3)]);
+/// ```
+///
+/// ## `crate = path`
+///
+/// As for `#[track_run]`.
+///
+/// ```
+/// mod tracking {
+///     pub use polytrack as inner;
+/// }
+///
+/// #[polytrack::track_metrics(crate = tracking::inner)]
+/// fn loss() -> f64 {
+///     0.5
+/// }
+/// assert_eq!(loss(), 0.5); // no run: nothing logged
+/// ```
+#[proc_macro_attribute]
+pub fn track_metrics(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::Metrics, attr.into(), item.into()).into()
+}

@@ -1,0 +1,170 @@
+//! The error type of every fallible polytrack call.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong while tracking.
+///
+/// Tracking never panics: each failure is returned as one of these (or, where no caller can
+/// receive it, logged through the `log` facade). Messages never contain the API token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting (an environment variable, a config file entry or a builder value) is malformed.
+    Config {
+        /// The variable or setting, e.g. `POLYAXON_RUN_INSTANCE`.
+        var: String,
+        /// The value found (redacted for secrets).
+        value: String,
+        /// What was expected instead.
+        expected: String,
+    },
+    /// Nothing says where the run should go: no project, not managed, not offline.
+    NoContext,
+    /// A metric, input, output or artifact name is empty after Polyaxon's name sanitization.
+    InvalidName {
+        /// The name as given.
+        name: String,
+    },
+    /// A value that JSON cannot carry (NaN or an infinity inside inputs or outputs).
+    NonFinite {
+        /// The key under which it was logged.
+        key: String,
+    },
+    /// Inputs or outputs must serialize to a map of names to values.
+    NotAMap {
+        /// What the value serialized to instead.
+        found: &'static str,
+    },
+    /// A value could not be serialized.
+    Serialize(String),
+    /// A relative path leaves the run's folder.
+    PathEscapes {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The operation needs an active run, and there is none (no-op mode, or not initialised).
+    Inactive,
+    /// The run was already ended.
+    Ended,
+    /// The background writer did not accept the event within the configured bound, because it
+    /// is stalled (a hung disk, say). The event was not recorded; the caller still holds it.
+    Backpressure {
+        /// How long the call waited for room in the queue.
+        waited: Duration,
+    },
+    /// The background writer thread is gone (it could not start or it died).
+    WriterGone,
+    /// A file operation failed.
+    Io {
+        /// What polytrack was doing.
+        context: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The Polyaxon API answered with an error status.
+    Api {
+        /// The request, e.g. `PATCH /api/v1/default/demo/runs/<uuid>`.
+        request: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The response body, shortened.
+        body: String,
+    },
+    /// The Polyaxon API could not be reached.
+    Unreachable {
+        /// The request that failed.
+        request: String,
+        /// Why.
+        reason: String,
+    },
+    /// Ending the run did not finish within its deadline.
+    Timeout {
+        /// What was left undone.
+        what: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn config(var: &str, value: &str, expected: &str) -> Self {
+        Error::Config {
+            var: var.to_owned(),
+            value: value.to_owned(),
+            expected: expected.to_owned(),
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config {
+                var,
+                value,
+                expected,
+            } => write!(f, "invalid {var}={value:?}: expected {expected}"),
+            Error::NoContext => f.write_str(
+                "no run context: set a project (Settings::project or POLYAXON_PROJECT), run \
+                 managed by Polyaxon (POLYAXON_IS_MANAGED and POLYAXON_RUN_INSTANCE), or track \
+                 offline (POLYAXON_IS_OFFLINE=true)",
+            ),
+            Error::InvalidName { name } => write!(
+                f,
+                "invalid name {name:?}: it is empty after Polyaxon's name sanitization; use \
+                 letters, digits, '_', '-', '.', '/' or spaces"
+            ),
+            Error::NonFinite { key } => write!(
+                f,
+                "value of {key:?} is NaN or infinite, which JSON cannot hold; log it as a \
+                 metric or as a string instead"
+            ),
+            Error::NotAMap { found } => write!(
+                f,
+                "inputs and outputs must serialize to a map of names to values (a struct or \
+                 map), found {found}"
+            ),
+            Error::Serialize(msg) => write!(f, "could not serialize the value: {msg}"),
+            Error::PathEscapes { path } => write!(
+                f,
+                "path {} leaves the run's folder; give a relative path without '..'",
+                path.display()
+            ),
+            Error::Inactive => f.write_str("no active run (not initialised, or no-op mode)"),
+            Error::Ended => f.write_str("the run has already ended"),
+            Error::Backpressure { waited } => write!(
+                f,
+                "the tracking writer is stalled: no room in its queue after {waited:?}; this \
+                 event was not recorded"
+            ),
+            Error::WriterGone => f.write_str("the tracking writer thread is not running"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Api {
+                request,
+                status,
+                body,
+            } => write!(f, "{request} failed with HTTP {status}: {body}"),
+            Error::Unreachable { request, reason } => {
+                write!(f, "{request} could not reach the Polyaxon API: {reason}")
+            }
+            Error::Timeout { what } => write!(f, "timed out: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! # polytrack
+//!
+//! Polyaxon experiment tracking for Rust, wire- and file-compatible with Polyaxon's own Python
+//! `tracking` module: hyperparameters, tags, metrics, outputs, artifacts and statuses, in
+//! cluster (managed), against a Polyaxon API (external), offline (a folder that
+//! `polyaxon ops push` uploads), or not at all (no-op).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), polytrack::Error> {
+//! use polytrack::ArtifactKind;
+//!
+//! let run = polytrack::init()?;                       // tracking.init()
+//! polytrack::log_inputs!(param1 = 42)?;               // tracking.log_inputs(param1=42)
+//! polytrack::log_tags(["foo", "bar"])?;               // tracking.log_tags(["foo", "bar"])
+//! polytrack::log_metric("metric1", 0.5)?;             // tracking.log_metric(name="metric1", value=0.5)
+//! polytrack::log_metrics!(step = 2; metric2 = 0.1, metric3 = 0.2)?;
+//! polytrack::log_outputs!(res1 = 7, res2 = "test value")?;
+//! let path = polytrack::get_outputs_path("test.txt")?;
+//! std::fs::write(&path, "Artifact content.").ok();
+//! polytrack::log_artifact_ref(&path, ArtifactKind::File, None)?;
+//! run.end()?;                                         // also done when `run` is dropped
+//! # Ok(()) }
+//! ```
+//!
+//! ## How it works
+//!
+//! Logging calls never do I/O: they put a small event on a bounded queue (one atomic load and
+//! nothing else when no run is active). A background thread owns the run's files and its HTTP
+//! client, batches events into Polyaxon's event files, and mirrors the run's data. See the
+//! [`sink`] module for the modes and what each writes.
+//!
+//! When the queue is full (the writer is stalled: a hung disk, say), a logging call waits at
+//! most [`Settings::queue_timeout`] (100 ms by default) and then returns
+//! [`Error::Backpressure`]: the event is refused, counted, logged and reported at the end,
+//! never dropped silently.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod fqn;
+mod kind;
+mod lineage;
+mod macros;
+mod pyfmt;
+mod pytime;
+mod rank;
+mod record;
+mod run;
+pub mod sink;
+mod summary;
+pub mod testing;
+mod value;
+mod worker;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};
+pub use error::Error;
+pub use kind::{ArtifactKind, Status};
+pub use polytrack_macros::{track_metrics, track_params, track_run};
+pub use pytime::Timestamp;
+pub use rank::{Rank, RankPolicy, RANK_VARIABLES};
+pub use record::{Artifact, Condition, RunRecord};
+pub use run::{
+    current, end, get_artifacts_path, get_outputs_path, init, init_with, is_active,
+    log_artifact_ref, log_input, log_inputs, log_metric, log_metric_at, log_metric_with,
+    log_metrics, log_output, log_outputs, log_tags, new_uuid, EndReport, Run, RunGuard,
+};
+pub use value::MetricValue;
+
+/// Sanitizes a name the way Polyaxon does (its `fqn` rule): `train/loss` becomes
+/// `train__loss`, `val.acc` becomes `val-acc`. `None` when nothing is left.
+pub fn sanitize_name(name: &str) -> Option<String> {
+    fqn::to_fqn_name(name)
+}

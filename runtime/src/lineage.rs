@@ -1,0 +1,177 @@
+//! Artifact references (`log_artifact_ref`): default names, relative paths and hashes, as
+//! Polyaxon's `log_artifact_ref` computes them.
+
+use crate::error::Error;
+use crate::kind::ArtifactKind;
+use crate::record::Artifact;
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A reference the caller logged; the worker resolves it (hashing may read large files).
+#[derive(Clone, Debug)]
+pub(crate) struct ArtifactRef {
+    pub path: PathBuf,
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub is_input: bool,
+    pub summary: Map<String, Value>,
+}
+
+/// Python's `get_base_filename`: the file name up to its first dot (`model.tar.gz` → `model`).
+pub(crate) fn default_name(path: &Path, kind: ArtifactKind) -> String {
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if kind == ArtifactKind::Dir {
+        return base;
+    }
+    match base.find('.') {
+        Some(0) | None => base,
+        Some(i) => base[..i].to_owned(),
+    }
+}
+
+/// Python's `_sanitize_filepath`: the part after `<uuid>/`, else the path relative to the run
+/// folder or the context root that contains it, else the absolute path.
+pub(crate) fn relative_path(path: &Path, uuid: &str, run_dir: &Path, context_root: &Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_owned())
+    };
+    let text = abs.to_string_lossy();
+    let marker = format!("{uuid}/");
+    if let Some(i) = text.find(&marker) {
+        return text[i + marker.len()..].to_owned();
+    }
+    for base in [run_dir.to_owned(), context_root.join(uuid), context_root.to_owned()] {
+        if let Ok(rel) = abs.strip_prefix(&base) {
+            return rel.to_string_lossy().into_owned();
+        }
+    }
+    text.into_owned()
+}
+
+/// md5 of a file, or of every file of a folder in path order, as 12 hex characters.
+pub(crate) fn hash_path(path: &Path) -> Result<Option<String>, Error> {
+    let mut ctx = md5::Context::new();
+    let mut files = Vec::new();
+    if path.is_dir() {
+        collect_files(path, &mut files)?;
+        files.sort();
+    } else if path.is_file() {
+        files.push(path.to_owned());
+    } else {
+        return Ok(None);
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    for file in files {
+        let mut f = std::fs::File::open(&file)
+            .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+            if n == 0 {
+                break;
+            }
+            ctx.consume(&buf[..n]);
+        }
+    }
+    Ok(Some(format!("{:x}", ctx.finalize())[..12].to_owned()))
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a reference into the lineage entry Polyaxon's client would post.
+pub(crate) fn resolve(
+    r: ArtifactRef,
+    uuid: &str,
+    run_dir: &Path,
+    context_root: &Path,
+) -> Result<Artifact, Error> {
+    let mut summary = r.summary;
+    let rel = relative_path(&r.path, uuid, run_dir, context_root);
+    if !summary.contains_key("hash") {
+        if let Some(hash) = hash_path(&r.path)? {
+            let abs = if r.path.is_absolute() {
+                r.path.clone()
+            } else {
+                std::env::current_dir()
+                    .map(|d| d.join(&r.path))
+                    .unwrap_or_else(|_| r.path.clone())
+            };
+            summary.insert("path".into(), Value::String(abs.to_string_lossy().into_owned()));
+            summary.insert("hash".into(), Value::String(hash));
+        } else {
+            summary.insert(
+                "path".into(),
+                Value::String(r.path.to_string_lossy().into_owned()),
+            );
+        }
+    }
+    Ok(Artifact {
+        name: r.name,
+        kind: r.kind,
+        path: Some(rel),
+        summary,
+        connection: None,
+        is_input: r.is_input,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_stop_at_first_dot() {
+        assert_eq!(default_name(Path::new("/a/test.txt"), ArtifactKind::File), "test");
+        assert_eq!(default_name(Path::new("model.tar.gz"), ArtifactKind::Model), "model");
+        assert_eq!(default_name(Path::new("/a/data.v2"), ArtifactKind::Dir), "data.v2");
+        assert_eq!(default_name(Path::new(".hidden"), ArtifactKind::File), ".hidden");
+    }
+
+    #[test]
+    fn relative_paths() {
+        let uuid = "0123456789abcdef0123456789abcdef";
+        let run = PathBuf::from(format!("/ctx/artifacts/{uuid}"));
+        assert_eq!(
+            relative_path(&run.join("outputs/test.txt"), uuid, &run, Path::new("/ctx/artifacts")),
+            "outputs/test.txt"
+        );
+        assert_eq!(
+            relative_path(Path::new("/data/x.csv"), uuid, &run, Path::new("/ctx/artifacts")),
+            "/data/x.csv"
+        );
+    }
+
+    #[test]
+    fn hashes_like_python() {
+        let dir = std::env::temp_dir().join(format!("polytrack-hash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("hello.txt");
+        std::fs::write(&f, "hello").unwrap();
+        assert_eq!(hash_path(&f).unwrap().as_deref(), Some("5d41402abc4b"));
+        assert_eq!(hash_path(&dir.join("missing")).unwrap(), None);
+        assert_eq!(hash_path(&dir).unwrap().as_deref(), Some("5d41402abc4b"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,122 @@
+//! The boundary between the tracking facade and where the data goes.
+//!
+//! Logging calls put events on a bounded queue; one background thread (the *worker*) owns the
+//! run's state and hands every event to each [`Sink`] of the run, in order:
+//!
+//! | mode | sinks |
+//! | --- | --- |
+//! | offline | [`EventFiles`](files::EventFiles) + [`OfflineStore`](offline::OfflineStore) |
+//! | managed | [`EventFiles`](files::EventFiles) (when `POLYAXON_COLLECT_ARTIFACTS`) + the API |
+//! | external | [`EventFiles`](files::EventFiles) + the API |
+//! | tests | [`Recorder`](crate::testing::Recorder) |
+//!
+//! A sink runs on the worker thread, so it must not block for long: a sink that talks to a
+//! slow service hands the work to a thread of its own.
+
+pub(crate) mod files;
+pub(crate) mod offline;
+
+use crate::error::Error;
+use crate::kind::Status;
+use crate::pytime::Timestamp;
+use crate::record::{Artifact, Condition, RunRecord};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::time::Instant;
+
+/// One metric value, as the worker hands it to sinks.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricEvent<'a> {
+    /// A dense id of the metric within this run (0, 1, 2, ...), stable for the run.
+    pub id: u32,
+    /// The sanitized metric name.
+    pub name: &'a str,
+    /// The value.
+    pub value: f64,
+    /// The step, if given.
+    pub step: Option<i64>,
+    /// When it was logged.
+    pub timestamp: Timestamp,
+}
+
+/// A change to the run's data, in the order the caller made it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Update {
+    /// `log_inputs`: merged into the inputs, or replacing them when `reset`.
+    Inputs {
+        /// Sanitized names to values.
+        values: Map<String, Value>,
+        /// Replace instead of merge.
+        reset: bool,
+    },
+    /// `log_outputs`: merged into the outputs, or replacing them when `reset`.
+    Outputs {
+        /// Sanitized names to values.
+        values: Map<String, Value>,
+        /// Replace instead of merge.
+        reset: bool,
+    },
+    /// `log_tags`.
+    Tags {
+        /// The tags.
+        tags: Vec<String>,
+        /// Replace instead of merge.
+        reset: bool,
+    },
+    /// `meta_info` flags (merged).
+    Meta {
+        /// Keys to values.
+        values: Map<String, Value>,
+    },
+    /// Lineage entries (artifact refs, event summaries).
+    Lineage(Vec<Artifact>),
+    /// A status change.
+    Status(Condition),
+}
+
+/// What the worker knows when the run ends.
+#[derive(Debug)]
+pub struct Ending<'a> {
+    /// The final status: succeeded or failed.
+    pub status: Status,
+    /// The run as it stands after every update, summaries and last values included.
+    pub record: &'a RunRecord,
+    /// Every lineage entry of the run.
+    pub lineage: &'a [Artifact],
+    /// The run's folder.
+    pub run_dir: &'a Path,
+    /// When `end` must be done.
+    pub deadline: Instant,
+}
+
+/// Something the worker hands events to. Every method has a default that ignores the event.
+pub trait Sink: Send {
+    /// A short name for messages, e.g. `event files`.
+    fn name(&self) -> &'static str;
+
+    /// Metric values, in the order they were logged.
+    fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
+        let _ = batch;
+        Ok(())
+    }
+
+    /// A change to the run's data; `record` already includes it.
+    fn update(&mut self, update: &Update, record: &RunRecord) -> Result<(), Error> {
+        let _ = (update, record);
+        Ok(())
+    }
+
+    /// Pushes buffered data out (called when the queue runs dry, and at least every 100 ms
+    /// while events arrive). `record` and `lineage` are the run's current state.
+    fn flush(&mut self, record: &RunRecord, lineage: &[Artifact]) -> Result<(), Error> {
+        let _ = (record, lineage);
+        Ok(())
+    }
+
+    /// The run ends: deliver everything before `ending.deadline`. Returns what could not be
+    /// delivered, one line each (empty when everything was).
+    fn end(&mut self, ending: &Ending<'_>) -> Result<Vec<String>, Error> {
+        let _ = ending;
+        Ok(Vec::new())
+    }
+}

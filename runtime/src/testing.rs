@@ -1,0 +1,228 @@
+//! An in-memory recorder, for testing code that tracks.
+//!
+//! ```
+//! use polytrack::testing::{Record, Recorder};
+//!
+//! let recorder = Recorder::new();
+//! let run = polytrack::init_with(polytrack::Settings::new().recorder(recorder.clone())).unwrap();
+//! run.log_metric("loss", 0.5).unwrap();
+//! run.end().unwrap();
+//! assert_eq!(recorder.metric("loss"), vec![(None, 0.5)]);
+//! ```
+
+use crate::error::Error;
+use crate::kind::Status;
+use crate::record::{Artifact, RunRecord};
+use crate::sink::{MetricEvent, Sink, Update};
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// One thing a run recorded, in order.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Record {
+    /// `log_inputs`.
+    Inputs {
+        /// Sanitized names to values.
+        values: Map<String, Value>,
+        /// Whether the inputs were replaced.
+        reset: bool,
+    },
+    /// `log_outputs` (and the last metric values at the end).
+    Outputs {
+        /// Sanitized names to values.
+        values: Map<String, Value>,
+        /// Whether the outputs were replaced.
+        reset: bool,
+    },
+    /// `log_tags`.
+    Tags(Vec<String>),
+    /// `meta_info` flags.
+    Meta(Map<String, Value>),
+    /// A metric value.
+    Metric {
+        /// The sanitized name.
+        name: String,
+        /// The value.
+        value: f64,
+        /// The step.
+        step: Option<i64>,
+    },
+    /// A lineage entry.
+    Artifact(Artifact),
+    /// A status change.
+    Status {
+        /// The status.
+        status: Status,
+        /// The reason.
+        reason: Option<String>,
+        /// The message.
+        message: Option<String>,
+    },
+    /// The run ended.
+    Ended {
+        /// Its final status.
+        status: Status,
+    },
+}
+
+/// Collects everything a run logs, in memory. Clones share the same records.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    records: Arc<Mutex<Vec<Record>>>,
+}
+
+static PENDING: Mutex<Option<Recorder>> = Mutex::new(None);
+
+impl Recorder {
+    /// A new, empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes the next [`init`](crate::init) (or `#[track_run]`) record into a new recorder,
+    /// instead of files or HTTP, and returns it.
+    pub fn install() -> Recorder {
+        let recorder = Recorder::new();
+        *lock(&PENDING) = Some(recorder.clone());
+        recorder
+    }
+
+    pub(crate) fn take_installed() -> Option<Recorder> {
+        lock(&PENDING).take()
+    }
+
+    /// Everything recorded so far.
+    pub fn records(&self) -> Vec<Record> {
+        lock(&self.records).clone()
+    }
+
+    /// The inputs, merged as the server merges them.
+    pub fn inputs(&self) -> Map<String, Value> {
+        self.merged(|r| match r {
+            Record::Inputs { values, reset } => Some((values, *reset)),
+            _ => None,
+        })
+    }
+
+    /// The outputs, merged as the server merges them.
+    pub fn outputs(&self) -> Map<String, Value> {
+        self.merged(|r| match r {
+            Record::Outputs { values, reset } => Some((values, *reset)),
+            _ => None,
+        })
+    }
+
+    /// The `(step, value)` pairs logged for metric `name`.
+    pub fn metric(&self, name: &str) -> Vec<(Option<i64>, f64)> {
+        lock(&self.records)
+            .iter()
+            .filter_map(|r| match r {
+                Record::Metric {
+                    name: n,
+                    value,
+                    step,
+                } if n == name => Some((*step, *value)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every status the run went through.
+    pub fn statuses(&self) -> Vec<Status> {
+        lock(&self.records)
+            .iter()
+            .filter_map(|r| match r {
+                Record::Status { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The tags, merged.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        for r in lock(&self.records).iter() {
+            if let Record::Tags(t) = r {
+                for tag in t {
+                    if !tags.contains(tag) {
+                        tags.push(tag.clone());
+                    }
+                }
+            }
+        }
+        tags
+    }
+
+    fn merged(&self, pick: impl Fn(&Record) -> Option<(&Map<String, Value>, bool)>) -> Map<String, Value> {
+        let mut out = Map::new();
+        for r in lock(&self.records).iter() {
+            if let Some((values, reset)) = pick(r) {
+                if reset {
+                    out.clear();
+                }
+                for (k, v) in values {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn push(&self, record: Record) {
+        lock(&self.records).push(record);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Sink for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+
+    fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
+        let mut records = lock(&self.records);
+        records.extend(batch.iter().map(|e| Record::Metric {
+            name: e.name.to_owned(),
+            value: e.value,
+            step: e.step,
+        }));
+        Ok(())
+    }
+
+    fn update(&mut self, update: &Update, _record: &RunRecord) -> Result<(), Error> {
+        match update {
+            Update::Inputs { values, reset } => self.push(Record::Inputs {
+                values: values.clone(),
+                reset: *reset,
+            }),
+            Update::Outputs { values, reset } => self.push(Record::Outputs {
+                values: values.clone(),
+                reset: *reset,
+            }),
+            Update::Tags { tags, .. } => self.push(Record::Tags(tags.clone())),
+            Update::Meta { values } => self.push(Record::Meta(values.clone())),
+            Update::Lineage(items) => {
+                for item in items {
+                    self.push(Record::Artifact(item.clone()));
+                }
+            }
+            Update::Status(c) => self.push(Record::Status {
+                status: c.kind,
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+            }),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, ending: &crate::sink::Ending<'_>) -> Result<Vec<String>, Error> {
+        self.push(Record::Ended {
+            status: ending.record.status.unwrap_or(ending.status),
+        });
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,372 @@
+//! Turning user values into what Polyaxon stores: metric numbers and JSON maps.
+
+use crate::error::Error;
+use crate::fqn::to_fqn_name;
+use serde::ser::{self, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// A number that can be logged as a metric: every primitive integer and float, and `bool`.
+pub trait MetricValue: Copy {
+    /// The value as Polyaxon stores it (Python's `float(value)`).
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! metric_value {
+    ($($t:ty),*) => {$(
+        impl MetricValue for $t {
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+metric_value!(f64, f32, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl MetricValue for bool {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        if self {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Sanitizes a name with Polyaxon's fqn rule, or says why it cannot be used.
+pub(crate) fn sanitize(name: &str) -> Result<String, Error> {
+    to_fqn_name(name).ok_or_else(|| Error::InvalidName {
+        name: name.to_owned(),
+    })
+}
+
+/// Serializes one value to JSON, refusing NaN and infinities (which JSON would turn into
+/// `null`, silently losing them).
+pub(crate) fn to_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, Error> {
+    value
+        .serialize(FiniteProbe)
+        .map_err(|ProbeError(kind)| match kind {
+            ProbeFailure::NonFinite(found) => Error::NonFinite {
+                key: found.unwrap_or_else(|| key.to_owned()),
+            },
+            ProbeFailure::Custom(msg) => Error::Serialize(msg),
+        })?;
+    serde_json::to_value(value).map_err(|e| Error::Serialize(e.to_string()))
+}
+
+/// Serializes a struct or map into a map of sanitized names to JSON values.
+pub(crate) fn to_json_map<T: Serialize + ?Sized>(values: &T) -> Result<Map<String, Value>, Error> {
+    match to_json("<value>", values)? {
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (key, value) in map {
+                out.insert(sanitize(&key)?, value);
+            }
+            Ok(out)
+        }
+        other => Err(Error::NotAMap {
+            found: kind_of(&other),
+        }),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a sequence",
+        Value::Object(_) => "a map",
+    }
+}
+
+enum ProbeFailure {
+    /// The outermost key under which the bad float was found, once known.
+    NonFinite(Option<String>),
+    Custom(String),
+}
+
+struct ProbeError(ProbeFailure);
+
+impl fmt::Debug for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            ProbeFailure::NonFinite(_) => f.write_str("non-finite float"),
+            ProbeFailure::Custom(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+impl ProbeError {
+    /// Records `key` as where a bad float sits; outer keys overwrite inner ones.
+    fn under(self, key: impl FnOnce() -> String) -> Self {
+        match self.0 {
+            ProbeFailure::NonFinite(_) => ProbeError(ProbeFailure::NonFinite(Some(key()))),
+            other => ProbeError(other),
+        }
+    }
+}
+
+impl ser::Error for ProbeError {
+    fn custom<M: fmt::Display>(msg: M) -> Self {
+        ProbeError(ProbeFailure::Custom(msg.to_string()))
+    }
+}
+
+/// A serializer that only walks a value looking for NaN or infinite floats.
+#[derive(Clone, Copy)]
+struct FiniteProbe;
+
+macro_rules! probe_ok {
+    ($($method:ident($($arg:ty),*);)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<(), ProbeError> {
+            Ok(())
+        }
+    )*};
+}
+
+impl ser::Serializer for FiniteProbe {
+    type Ok = ();
+    type Error = ProbeError;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = MapProbe;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    probe_ok! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+        serialize_i64(i64); serialize_i128(i128); serialize_u8(u8); serialize_u16(u16);
+        serialize_u32(u32); serialize_u64(u64); serialize_u128(u128); serialize_char(char);
+        serialize_str(&str); serialize_bytes(&[u8]); serialize_none(); serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), ProbeError> {
+        self.serialize_f64(f64::from(v))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), ProbeError> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(ProbeError(ProbeFailure::NonFinite(None)))
+        }
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), ProbeError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), ProbeError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), ProbeError> {
+        value.serialize(self)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<MapProbe, ProbeError> {
+        Ok(MapProbe { key: None })
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self, ProbeError> {
+        Ok(self)
+    }
+}
+
+macro_rules! probe_compound {
+    ($($trait:ident :: $method:ident ($($name:ident : $arg:ty),*);)*) => {$(
+        impl ser::$trait for FiniteProbe {
+            type Ok = ();
+            type Error = ProbeError;
+
+            fn $method<T: Serialize + ?Sized>(&mut self, $($name: $arg,)* value: &T) -> Result<(), ProbeError> {
+                let result = value.serialize(*self);
+                $(let result = result.map_err(|e| e.under(|| $name.to_owned()));)*
+                result
+            }
+
+            fn end(self) -> Result<(), ProbeError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+probe_compound! {
+    SerializeSeq::serialize_element();
+    SerializeTuple::serialize_element();
+    SerializeTupleStruct::serialize_field();
+    SerializeTupleVariant::serialize_field();
+    SerializeStruct::serialize_field(key: &'static str);
+    SerializeStructVariant::serialize_field(key: &'static str);
+}
+
+/// Walks a map, remembering the current key for error messages.
+struct MapProbe {
+    key: Option<String>,
+}
+
+impl ser::SerializeMap for MapProbe {
+    type Ok = ();
+    type Error = ProbeError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ProbeError> {
+        key.serialize(FiniteProbe)?;
+        self.key = serde_json::to_value(key).ok().map(|k| match k {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeError> {
+        let key = self.key.take();
+        value
+            .serialize(FiniteProbe)
+            .map_err(|e| e.under(|| key.unwrap_or_default()))
+    }
+
+    fn end(self) -> Result<(), ProbeError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize)]
+    struct Inner {
+        lr: f64,
+    }
+
+    #[derive(Serialize)]
+    struct Params {
+        epochs: u32,
+        #[serde(rename = "my.param")]
+        my_param: &'static str,
+        inner: Inner,
+        list: Vec<f32>,
+    }
+
+    #[test]
+    fn struct_becomes_sanitized_map() {
+        let map = to_json_map(&Params {
+            epochs: 3,
+            my_param: "x",
+            inner: Inner { lr: 0.1 },
+            list: vec![1.0, 2.0],
+        })
+        .unwrap();
+        assert_eq!(map["epochs"], 3);
+        assert_eq!(map["my-param"], "x");
+        assert_eq!(map["inner"]["lr"], 0.1);
+    }
+
+    #[test]
+    fn nested_nan_is_refused_with_its_key() {
+        let err = to_json_map(&Params {
+            epochs: 3,
+            my_param: "x",
+            inner: Inner { lr: f64::NAN },
+            list: vec![],
+        })
+        .unwrap_err();
+        assert!(matches!(&err, Error::NonFinite { key } if key == "inner"), "{err}");
+        let mut m = BTreeMap::new();
+        m.insert("a", vec![1.0, f64::INFINITY]);
+        assert!(matches!(to_json_map(&m), Err(Error::NonFinite { key }) if key == "a"));
+        assert!(matches!(to_json("k", &f32::NAN), Err(Error::NonFinite { key }) if key == "k"));
+    }
+
+    #[test]
+    fn non_maps_and_bad_names_are_refused() {
+        assert!(matches!(to_json_map(&3), Err(Error::NotAMap { found: "a number" })));
+        let mut m = BTreeMap::new();
+        m.insert("@@@", 1);
+        assert!(matches!(to_json_map(&m), Err(Error::InvalidName { .. })));
+    }
+
+    #[test]
+    fn metric_values() {
+        assert_eq!(3u64.to_f64(), 3.0);
+        assert_eq!(true.to_f64(), 1.0);
+        assert_eq!(0.5f32.to_f64(), 0.5);
+    }
+}
+
+/// Support for the keyword macros (`log_inputs!`, `log_outputs!`); reached through
+/// `__private::kwargs`.
+pub mod kwargs {
+    use super::{to_json, Error};
+    use serde::Serialize;
+
+    /// The map the macros build.
+    pub type Map = serde_json::Map<String, serde_json::Value>;
+
+    /// Inserts `key = value`, refusing values JSON cannot hold.
+    pub fn insert<T: Serialize + ?Sized>(map: &mut Map, key: &str, value: &T) -> Result<(), Error> {
+        map.insert(key.to_owned(), to_json(key, value)?);
+        Ok(())
+    }
+}

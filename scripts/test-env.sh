@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Creates (idempotently) the pinned Python venv that polytrack's integration tests use as the
+# reference peer: the real Polyaxon server (haupt sandbox), the official CLI/client (polyaxon)
+# and traceml's readers.
+#
+#   scripts/test-env.sh            # prints the venv path on stdout when ready
+#
+# Location: <repo>/.venv-test (git-ignored), or $POLYTRACK_TEST_VENV_DIR if set.
+# Pins: scripts/requirements-test.txt (top level) + scripts/constraints-test.txt (full lock).
+# A marker file inside the venv records a hash of both files and of the interpreter version;
+# when it differs (a pin changed), the venv is rebuilt from scratch.
+# Needs only python3 (with the venv/ensurepip module) and access to PyPI (or a pip mirror).
+set -euo pipefail
+
+log() { echo "[test-env.sh] $*" >&2; }
+die() { echo "[test-env.sh] ERROR: $*" >&2; exit 1; }
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+VENV="${POLYTRACK_TEST_VENV_DIR:-$REPO_ROOT/.venv-test}"
+REQS="$SCRIPT_DIR/requirements-test.txt"
+CONSTRAINTS="$SCRIPT_DIR/constraints-test.txt"
+MARKER="$VENV/.polytrack-requirements.sha256"
+PYTHON="${PYTHON:-python3}"
+
+[[ -f "$REQS" ]] || die "missing $REQS"
+[[ -f "$CONSTRAINTS" ]] || die "missing $CONSTRAINTS"
+command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found: install CPython 3 (3.11 is what the pins were made with)"
+
+py_version="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" \
+    || die "'$PYTHON' does not run"
+
+# The pins (comments and blank lines ignored) plus the interpreter version.
+pin_lines() {
+    { sed -e 's/#.*$//' -e 's/[[:space:]]*$//' "$REQS" "$CONSTRAINTS" | grep -v '^$' || true; }
+    echo "python=$py_version"
+}
+hash_inputs() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        pin_lines | sha256sum | cut -d' ' -f1
+    else
+        pin_lines | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'
+    fi
+}
+want_hash="$(hash_inputs)"
+
+# Serialize concurrent callers (two test runs starting at once) on a lock file outside the
+# repository, named after the venv path.
+if command -v flock >/dev/null 2>&1; then
+    lock_id="$(printf '%s' "$VENV" | cksum | cut -d' ' -f1)"
+    exec 9>"${TMPDIR:-/tmp}/polytrack-test-env-$lock_id.lock"
+    flock 9
+fi
+
+if [[ -f "$MARKER" && -x "$VENV/bin/python" && -x "$VENV/bin/haupt" && -x "$VENV/bin/polyaxon" ]] \
+    && [[ "$(cat "$MARKER")" == "$want_hash" ]]; then
+    log "venv up to date: $VENV"
+    echo "$VENV"
+    exit 0
+fi
+
+if [[ -e "$VENV" ]]; then
+    # Never pull the venv from under a running server/CLI (e.g. another test run).
+    busy=""
+    for f in /proc/[0-9]*/cmdline; do
+        if tr '\0' ' ' < "$f" 2>/dev/null | grep -qF -- "$VENV/bin/"; then
+            busy+=" $(basename "$(dirname "$f")")"
+        fi
+    done
+    if [[ -n "$busy" ]]; then
+        die "$VENV is out of date but in use by process(es)$busy; stop them (scripts/polyaxon-server.sh stop <datadir>) and rerun"
+    fi
+    log "venv missing, incomplete or out of date: rebuilding $VENV"
+    rm -rf -- "$VENV"
+else
+    log "creating venv $VENV (python $py_version)"
+fi
+
+"$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 \
+    || die "python3 lacks the 'venv'/'ensurepip' modules. On Debian/Ubuntu: apt-get install python3-venv"
+
+if ! "$PYTHON" -m venv "$VENV"; then
+    rm -rf -- "$VENV"
+    die "'$PYTHON -m venv $VENV' failed (on Debian/Ubuntu: apt-get install python3-venv)"
+fi
+
+install_ok=1
+log "installing pinned requirements (about a minute on a fresh machine)"
+# The pip bundled by ensurepip is used as is (no self-upgrade): fewer moving parts.
+"$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+    -r "$REQS" -c "$CONSTRAINTS" >&2 || install_ok=0
+if [[ $install_ok -eq 1 ]]; then
+    # Smoke test: every module the tests rely on imports, and the CLIs exist.
+    "$VENV/bin/python" - >&2 <<'PY' || install_ok=0
+import haupt, polyaxon, traceml, pandas, numpy, pyarrow, uvicorn  # noqa: F401
+from traceml.events import V1Events  # noqa: F401
+from polyaxon.schemas import V1Run, V1RunArtifact  # noqa: F401
+from polyaxon import tracking  # noqa: F401
+PY
+    [[ -x "$VENV/bin/haupt" && -x "$VENV/bin/polyaxon" ]] || install_ok=0
+fi
+if [[ $install_ok -ne 1 ]]; then
+    rm -rf -- "$VENV"
+    die "installing the test requirements failed (see pip output above); removed $VENV"
+fi
+
+echo "$want_hash" > "$MARKER"
+log "venv ready: $VENV"
+echo "$VENV"

@@ -1,0 +1,160 @@
+//! End to end: `#[track_run(offline)]` with the other attributes writes an offline run folder
+//! with the run's name, description, tags, inputs, outputs, metrics and final status.
+
+use polytrack::{track_metrics, track_params, track_run};
+use polytrack_tests::scratch;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once, PoisonError};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// One offline root for the whole binary, set before any run starts.
+fn offline_root() -> PathBuf {
+    static SET: Once = Once::new();
+    static ROOT: Mutex<Option<PathBuf>> = Mutex::new(None);
+    SET.call_once(|| {
+        let root = scratch("macros-offline");
+        std::env::set_var("POLYAXON_OFFLINE_ROOT", &root);
+        std::env::set_var("POLYAXON_NO_CONFIG", "true");
+        *ROOT.lock().unwrap_or_else(PoisonError::into_inner) = Some(root);
+    });
+    ROOT.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+        .expect("set above")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[derive(Serialize)]
+struct Optimizer {
+    lr: f64,
+    momentum: f64,
+}
+
+#[derive(Serialize)]
+struct Config {
+    epochs: u32,
+    optimizer: Optimizer,
+}
+
+#[derive(Serialize)]
+struct Eval {
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    final_loss: f64,
+}
+
+#[track_params(prefix = "data")]
+fn load(rows: usize) -> usize {
+    rows
+}
+
+#[track_metrics(prefix = "val", step = epoch)]
+fn evaluate(epoch: u32) -> Eval {
+    Eval {
+        loss: 1.0 / f64::from(epoch + 1),
+    }
+}
+
+#[track_run(
+    offline,
+    name = "macros-e2e",
+    description = "tracked by attributes",
+    tags("e2e", "macros")
+)]
+fn train(config: Config, fail: bool) -> Result<Report, String> {
+    load(100);
+    for epoch in 0..config.epochs {
+        evaluate(epoch);
+    }
+    if fail {
+        return Err("failed on purpose".to_owned());
+    }
+    Ok(Report { final_loss: 0.25 })
+}
+
+/// The run folders under `root`.
+fn runs(root: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(root.join("runs"))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default()
+}
+
+/// Calls `f` and returns its result with the one run folder it made.
+fn with_new_run<T>(root: &Path, f: impl FnOnce() -> T) -> (T, PathBuf) {
+    let before = runs(root);
+    let result = f();
+    let mut made: Vec<PathBuf> = runs(root)
+        .into_iter()
+        .filter(|dir| !before.contains(dir))
+        .collect();
+    assert_eq!(made.len(), 1, "one new run folder: {made:?}");
+    (result, made.remove(0))
+}
+
+#[test]
+fn an_offline_run_folder_holds_what_the_attributes_logged() {
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let root = offline_root();
+    let config = Config {
+        epochs: 3,
+        optimizer: Optimizer {
+            lr: 0.1,
+            momentum: 0.9,
+        },
+    };
+    let (result, dir) = with_new_run(&root, || train(config, false));
+    assert!(result.is_ok());
+    let run = read_json(&dir.join("run.plx.json"));
+    assert_eq!(run["name"], "macros-e2e");
+    assert_eq!(run["description"], "tracked by attributes");
+    assert_eq!(run["tags"], serde_json::json!(["e2e", "macros"]));
+    assert_eq!(run["status"], "succeeded");
+    assert_eq!(run["inputs"]["epochs"], 3);
+    assert_eq!(run["inputs"]["optimizer__lr"], 0.1);
+    assert_eq!(run["inputs"]["optimizer__momentum"], 0.9);
+    assert_eq!(run["inputs"]["fail"], false);
+    assert_eq!(run["inputs"]["data__rows"], 100);
+    assert_eq!(run["outputs"]["final_loss"], 0.25);
+    let loss = std::fs::read_to_string(dir.join("events/metric/val__loss.plx"))
+        .expect("the metric's event file");
+    let steps: Vec<&str> = loss
+        .lines()
+        .skip(1)
+        .map(|line| line.split('|').next().unwrap_or_default())
+        .collect();
+    assert_eq!(steps, ["0", "1", "2"]);
+}
+
+#[test]
+fn an_err_is_the_offline_runs_failed_status_and_message() {
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let root = offline_root();
+    let config = Config {
+        epochs: 1,
+        optimizer: Optimizer {
+            lr: 0.1,
+            momentum: 0.0,
+        },
+    };
+    let (result, dir) = with_new_run(&root, || train(config, true));
+    assert_eq!(result.err().as_deref(), Some("failed on purpose"));
+    let run = read_json(&dir.join("run.plx.json"));
+    assert_eq!(run["status"], "failed");
+    let last = run["status_conditions"]
+        .as_array()
+        .and_then(|conditions| conditions.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["type"], "failed");
+    assert_eq!(last["message"], "failed on purpose");
+}

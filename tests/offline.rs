@@ -1,0 +1,186 @@
+//! Offline runs end to end: the files polytrack writes, read back by Polyaxon's own Python
+//! packages, resumed, and uploaded with the official CLI to the real server.
+
+use polytrack::{ArtifactKind, Settings, Status};
+use polytrack_tests::{check_with_polyaxon, repo_root, run_ok, scratch, server, venv};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Runs in one test binary share the process-wide current run.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn offline(root: &Path) -> Settings {
+    Settings::new()
+        .offline(true)
+        .offline_root(root)
+        .env([("HOME", "/nonexistent")])
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn offline_run_writes_polyaxon_files() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("offline");
+    let run = polytrack::init_with(offline(&root).name("seed").tags(["t1"])).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    polytrack::log_inputs!(param1 = 42, lr = 0.01).unwrap();
+    polytrack::log_tags(["foo", "bar", "foo"]).unwrap();
+    for (step, v) in [0.5, 0.4, f64::NAN, 1e-05, f64::INFINITY, 0.25].iter().enumerate() {
+        polytrack::log_metric_at("train/loss", *v, step as i64 + 1).unwrap();
+    }
+    polytrack::log_metric("acc", 0.75).unwrap();
+    polytrack::log_metrics!(step = 2; metric2 = 0.1, metric3 = 3).unwrap();
+    polytrack::log_outputs!(res1 = 7, res2 = "test value").unwrap();
+    let path = polytrack::get_outputs_path("test.txt").unwrap();
+    std::fs::write(&path, "hello").unwrap();
+    polytrack::log_artifact_ref(&path, ArtifactKind::File, None).unwrap();
+    let csv = polytrack::get_outputs_path("sub/file.csv").unwrap();
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    polytrack::log_artifact_ref(&csv, ArtifactKind::Csv, Some("my-csv")).unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.status, Some(Status::Succeeded));
+    assert_eq!(report.metric_events, 9);
+
+    let dir = root.join("runs").join(&uuid);
+    assert_eq!(report.run_dir.as_deref(), Some(dir.as_path()));
+    let loss = std::fs::read_to_string(dir.join("events/metric/train__loss.plx")).unwrap();
+    let lines: Vec<&str> = loss.split('\n').collect();
+    assert_eq!(lines[0], "step|timestamp|metric");
+    assert!(!loss.ends_with('\n'));
+    let values: Vec<&str> = lines[1..].iter().map(|l| l.rsplit('|').next().unwrap()).collect();
+    assert_eq!(values, ["0.5", "0.4", "nan", "1e-05", "inf", "0.25"]);
+    assert!(lines[1].starts_with("1|20"), "{}", lines[1]);
+    let acc = std::fs::read_to_string(dir.join("events/metric/acc.plx")).unwrap();
+    assert!(acc.split('\n').nth(1).unwrap().starts_with("|20"), "{acc}");
+
+    let run_json = read_json(&dir.join("run.plx.json"));
+    assert_eq!(run_json["uuid"], uuid.as_str());
+    assert_eq!(run_json["name"], "seed");
+    assert_eq!(run_json["status"], "succeeded");
+    assert_eq!(run_json["inputs"]["param1"], 42);
+    assert_eq!(run_json["outputs"]["res2"], "test value");
+    assert_eq!(run_json["outputs"]["train__loss"], 0.25);
+    assert_eq!(run_json["outputs"]["metric3"], 3.0);
+    assert_eq!(run_json["tags"], serde_json::json!(["t1", "foo", "bar"]));
+    assert_eq!(run_json["meta_info"]["has_metrics"], true);
+    let statuses: Vec<&str> = run_json["status_conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["created", "running", "succeeded"]);
+
+    let lineage = read_json(&dir.join("lineages.plx.json"));
+    let by_name = |n: &str| {
+        lineage
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == n)
+            .unwrap_or_else(|| panic!("no lineage {n}: {lineage}"))
+            .clone()
+    };
+    let test = by_name("test");
+    assert_eq!(test["kind"], "file");
+    assert_eq!(test["path"], "outputs/test.txt");
+    assert_eq!(test["summary"]["hash"], "5d41402abc4b");
+    assert_eq!(by_name("my-csv")["path"], "outputs/sub/file.csv");
+    let loss_summary = by_name("train__loss");
+    assert_eq!(loss_summary["kind"], "metric");
+    assert_eq!(loss_summary["path"], "events/metric/train__loss.plx");
+    assert_eq!(loss_summary["summary"]["is_event"], true);
+
+    if let Some(venv) = venv() {
+        let check = check_with_polyaxon(&venv, &dir);
+        assert_eq!(check["ok"], true, "{check:#}");
+        assert_eq!(
+            check["metrics"]["train__loss"]["values"],
+            serde_json::json!([0.5, 0.4, "nan", 1e-05, "inf", 0.25])
+        );
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn offline_run_resumes() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("resume");
+    let run = polytrack::init_with(offline(&root)).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    run.log_metric_at("loss", 1.0, 1).unwrap();
+    run.log_input("a", &1).unwrap();
+    drop(run);
+
+    let run = polytrack::init_with(offline(&root).run_uuid(&uuid)).unwrap();
+    run.log_metric_at("loss", 0.5, 2).unwrap();
+    run.log_input("b", &2).unwrap();
+    run.end().unwrap();
+
+    let dir = root.join("runs").join(&uuid);
+    let run_json = read_json(&dir.join("run.plx.json"));
+    assert_eq!(run_json["inputs"], serde_json::json!({"a": 1, "b": 2}));
+    assert_eq!(run_json["outputs"]["loss"], 0.5);
+    let loss = std::fs::read_to_string(dir.join("events/metric/loss.plx")).unwrap();
+    assert_eq!(loss.matches('\n').count(), 2, "{loss}");
+    let lineage = read_json(&dir.join("lineages.plx.json"));
+    let summary = &lineage.as_array().unwrap()[0]["summary"];
+    assert_eq!(summary["metric"]["count"], 2.0);
+    assert_eq!(summary["metric"]["last"], 0.5);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// `examples/in_cluster.rs` run offline purely from the environment, uploaded with
+/// `polyaxon ops push` to the real server, whose streams API returns the same metrics.
+#[test]
+fn in_cluster_example_offline_then_pushed_with_polyaxon_cli() {
+    let Some(server) = server() else { return };
+    let root = scratch("push");
+    let out = run_ok(
+        Command::new(env!("CARGO"))
+            .current_dir(repo_root())
+            .args(["run", "--quiet", "-p", "polytrack-examples", "--example", "in_cluster"])
+            .env("POLYAXON_IS_OFFLINE", "true")
+            .env("POLYAXON_OFFLINE_ROOT", &root)
+            .env_remove("POLYAXON_IS_MANAGED")
+            .env_remove("POLYAXON_NO_OP"),
+    );
+    let uuid = out
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no uuid in {out}"))
+        .to_owned();
+    let dir = root.join("runs").join(&uuid);
+    let check = check_with_polyaxon(&server.venv, &dir);
+    assert_eq!(check["ok"], true, "{check:#}");
+
+    let streams = run_ok(
+        Command::new("bash")
+            .arg(repo_root().join("tests/compat/push_and_read.sh"))
+            .args([root.to_str().unwrap(), &uuid, "metric1,metric2,metric3"])
+            .env("POLYAXON_HOST", &server.host)
+            .env("POLYTRACK_TEST_VENV", &server.venv),
+    );
+    let streams: Value = serde_json::from_str(streams.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("streams answer is not JSON ({e}): {streams}"));
+    for name in ["metric1", "metric2", "metric3"] {
+        let served = streams["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not served: {streams}"));
+        assert_eq!(
+            served["data"]["metric"], check["metrics"][name]["values"],
+            "{name}: server {served} vs file {check}"
+        );
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}

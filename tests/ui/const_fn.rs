@@ -1,0 +1,10 @@
+use polytrack::track_run;
+
+#[track_run]
+const fn train(lr: u32) -> u32 {
+    lr
+}
+
+fn main() {
+    train(1);
+}
