@@ -95,7 +95,7 @@ impl Timestamp {
         let mut prefix = [0u8; PREFIX_CAP];
         let len = format_minute_prefix(self.micros.div_euclid(MICROS_PER_MINUTE), sep, &mut prefix);
         out.extend_from_slice(&prefix[..len]);
-        write_seconds_tail(self.micros.rem_euclid(MICROS_PER_MINUTE), out);
+        write_seconds_tail(self.micros.rem_euclid(MICROS_PER_MINUTE), false, out);
     }
 }
 
@@ -153,7 +153,25 @@ impl TimeFormatCache {
             self.minute = Some(minute);
         }
         out.extend_from_slice(&self.prefix[..self.len]);
-        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), out);
+        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), false, out);
+    }
+
+    /// Appends the timestamp of an event-file row: Python's `str(datetime)`, except that the
+    /// `.ffffff` part is always written, also when the microseconds are 0.
+    ///
+    /// Python drops `.000000`, and one such row among `.ffffff` rows makes pandas fail to
+    /// parse the whole timestamp column, so Polyaxon's summaries silently lose their
+    /// `timestamp` entry (about one event in a million). Polyaxon's readers parse the
+    /// fixed-width form in every case.
+    #[inline]
+    pub fn write_event_str(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
+        let minute = ts.micros.div_euclid(MICROS_PER_MINUTE);
+        if self.minute != Some(minute) {
+            self.len = format_minute_prefix(minute, b' ', &mut self.prefix);
+            self.minute = Some(minute);
+        }
+        out.extend_from_slice(&self.prefix[..self.len]);
+        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), true, out);
     }
 
     /// Appends Python's `datetime.isoformat()` of `ts` (same output as
@@ -251,14 +269,15 @@ fn write_year(year: i64, buf: &mut [u8; PREFIX_CAP]) -> usize {
     len
 }
 
-/// Appends `SS[.ffffff]+00:00` for the microsecond offset within a minute.
+/// Appends `SS[.ffffff]+00:00` for the microsecond offset within a minute; `.000000` is
+/// written only when `always_micros`.
 #[inline]
-fn write_seconds_tail(micros_in_minute: i64, out: &mut Vec<u8>) {
+fn write_seconds_tail(micros_in_minute: i64, always_micros: bool, out: &mut Vec<u8>) {
     let sub = micros_in_minute as u32; // 0 ..= 59_999_999
     let secs = sub / 1_000_000;
     let us = sub % 1_000_000;
     let s = two_digits(secs);
-    if us == 0 {
+    if us == 0 && !always_micros {
         out.extend_from_slice(&[s[0], s[1], b'+', b'0', b'0', b':', b'0', b'0']);
     } else {
         let a = two_digits(us / 10_000);
@@ -312,6 +331,19 @@ mod tests {
             cache.write_iso(ts, &mut out);
             assert_eq!(out, want_iso.as_bytes(), "cached iso of {micros}");
         }
+    }
+
+    #[test]
+    fn event_rows_always_carry_microseconds() {
+        let mut cache = TimeFormatCache::default();
+        let mut out = Vec::new();
+        let whole = Timestamp::from_micros(1_764_128_254_000_000);
+        cache.write_event_str(whole, &mut out);
+        assert_eq!(out, b"2025-11-26 03:37:34.000000+00:00");
+        out.clear();
+        let frac = Timestamp::from_micros(1_764_128_254_111_507);
+        cache.write_event_str(frac, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), frac.py_str());
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl Sink for EventFiles {
                 buf.extend_from_slice(format_i64(step, &mut itoa));
             }
             buf.push(b'|');
-            time_cache.write_py_str(event.timestamp, buf);
+            time_cache.write_event_str(event.timestamp, buf);
             buf.push(b'|');
             write_py_float(buf, event.value);
             if buf.len() >= WRITE_THRESHOLD {
