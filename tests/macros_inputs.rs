@@ -105,3 +105,16 @@ fn mut_bindings_and_raw_identifiers_keep_working() {
     assert_eq!(mutable_and_raw("a".to_owned(), 1), "a2");
     assert_eq!(t.recorder.inputs(), map(json!({"type": "a", "count": 1})));
 }
+
+#[track_run]
+fn not_a_number(lr: f64, epochs: u32) -> u32 {
+    let _ = lr;
+    epochs
+}
+
+#[test]
+fn a_value_json_cannot_carry_is_left_out_and_the_function_still_runs() {
+    let t = record();
+    assert_eq!(not_a_number(f64::NAN, 3), 3);
+    assert_eq!(t.recorder.inputs(), map(json!({"epochs": 3})));
+}

@@ -10,6 +10,7 @@
 //! `#[diagnostic::on_unimplemented]` so that a value that cannot be logged is reported on the
 //! user's argument with a message that says how to fix it.
 
+use crate::value::to_json;
 use crate::{EndReport, Error, Run, RunGuard, Settings};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -102,10 +103,12 @@ impl RunScope {
         }
     }
 
-    /// Where to log the arguments; `None` when the run did not start.
+    /// Where to log the arguments; `None` when the run did not start or tracks nothing
+    /// (no-op mode), and then no argument is serialized.
     pub fn inputs(&self) -> Option<Inputs> {
         self.guard
             .as_deref()
+            .filter(|run| run.is_tracking())
             .map(|run| Inputs::new(run.clone(), None))
     }
 
@@ -160,7 +163,7 @@ fn report(result: Result<EndReport, Error>) {
 }
 
 fn log_outputs<T: Serialize + ?Sized>(run: &Run, value: &T, key: Option<&str>) {
-    let value = match serde_json::to_value(value) {
+    let value = match to_json(key.unwrap_or("ret"), value) {
         Ok(value) => value,
         Err(error) => {
             log::error!(target: "polytrack", "the returned value is not logged: {error}");
@@ -211,7 +214,7 @@ impl Inputs {
     /// Adds one argument under `key`; one that serializes to a map (a struct) is added as
     /// `layout` says.
     pub fn add<T: InputValue + ?Sized>(&mut self, key: &str, value: &T, layout: Layout) {
-        match (serde_json::to_value(value), layout) {
+        match (to_json(key, value), layout) {
             (Ok(Value::Object(fields)), Layout::Fields) => {
                 flatten_fields(&mut self.values, self.prefix, fields);
             }
