@@ -21,9 +21,10 @@ pub fn init_logging() {
     }
 }
 
-/// Settings that track offline unless the environment chooses a mode (managed, offline,
-/// no-op, or a project for an external run).
-pub fn offline_unless_configured() -> polytrack::Settings {
+/// Chooses offline tracking unless the environment already chooses a mode (a cluster's
+/// managed run, offline, no-op, or a project for an external run), so that the examples
+/// work on any machine. Call it first in `main`, before any thread starts.
+pub fn default_to_offline() {
     const MODE_VARS: &[&str] = &[
         "POLYAXON_IS_MANAGED",
         "POLYAXON_IS_OFFLINE",
@@ -32,11 +33,10 @@ pub fn offline_unless_configured() -> polytrack::Settings {
     ];
     let configured = MODE_VARS
         .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-    if configured {
-        polytrack::Settings::new()
-    } else {
-        polytrack::Settings::new().offline(true)
+        .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()));
+    if !configured {
+        // Before any thread is started: nothing else reads the environment concurrently.
+        std::env::set_var("POLYAXON_IS_OFFLINE", "true");
     }
 }
 

@@ -1,15 +1,21 @@
-//! Quickstart: linear regression trained by SGD on synthetic data, tracked by polytrack.
+//! Quickstart: linear regression trained by SGD on synthetic data, tracked by one attribute.
+//!
+//! `#[track_run]` starts a run, logs the hyperparameters (the fields of `Hyperparams`) as its
+//! inputs, the returned `Results` as its outputs, and ends it as succeeded (or failed, if
+//! `train` returned an error or panicked). Inside, `polytrack::log_metric_at` reaches the run.
 //!
 //! Offline by default (the run goes to `$POLYAXON_OFFLINE_ROOT/runs/<uuid>`, default
-//! `/tmp/plx/offline`); the environment Polyaxon sets makes it a managed run instead.
+//! `/tmp/plx/offline`); the environment Polyaxon sets in a cluster makes it a managed run.
 //!
 //! ```text
 //! cargo run -p polytrack-examples --example quickstart
 //! ```
 
-use polytrack_examples::{init_logging, offline_unless_configured, Rng};
+use polytrack::track_run;
+use polytrack_examples::{default_to_offline, init_logging, Rng};
 use serde::Serialize;
 
+/// Logged as the run's inputs, one per field.
 #[derive(Serialize)]
 struct Hyperparams {
     learning_rate: f64,
@@ -19,23 +25,16 @@ struct Hyperparams {
     features: usize,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    init_logging();
-    let hp = Hyperparams {
-        learning_rate: 0.05,
-        epochs: 20,
-        batch_size: 32,
-        samples: 2000,
-        features: 4,
-    };
+/// Logged as the run's outputs, one per field.
+#[derive(Serialize)]
+struct Results {
+    final_mse: f64,
+    bias: f64,
+    weights: Vec<f64>,
+}
 
-    let run = polytrack::init_with(
-        offline_unless_configured()
-            .name("quickstart-linear-regression")
-            .tags(["quickstart", "sgd"]),
-    )?;
-    run.log_inputs(&hp)?;
-
+#[track_run(name = "quickstart-linear-regression", tags("quickstart", "sgd"))]
+fn train(hp: Hyperparams) -> Results {
     // Synthetic data: y = x·w_true + 0.5 + noise.
     let mut rng = Rng::new(7);
     let w_true: Vec<f64> = (0..hp.features).map(|i| 1.0 - 0.5 * i as f64).collect();
@@ -46,16 +45,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|x| dot(x, &w_true) + 0.5 + 0.1 * rng.normal())
         .collect();
+    let mse = |w: &[f64], b: f64| {
+        xs.iter()
+            .zip(&ys)
+            .map(|(x, y)| (dot(x, w) + b - y).powi(2))
+            .sum::<f64>()
+            / hp.samples as f64
+    };
 
     let mut w = vec![0.0; hp.features];
     let mut b = 0.0;
     let mut step = 0i64;
     for epoch in 0..hp.epochs {
-        for batch in (0..hp.samples).collect::<Vec<_>>().chunks(hp.batch_size) {
+        for start in (0..hp.samples).step_by(hp.batch_size) {
+            let batch = start..(start + hp.batch_size).min(hp.samples);
+            let n = batch.len() as f64;
             let mut grad_w = vec![0.0; hp.features];
             let mut grad_b = 0.0;
             let mut loss = 0.0;
-            for &i in batch {
+            for i in batch {
                 let err = dot(&xs[i], &w) + b - ys[i];
                 loss += err * err;
                 for (g, x) in grad_w.iter_mut().zip(&xs[i]) {
@@ -63,38 +71,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 grad_b += 2.0 * err;
             }
-            let n = batch.len() as f64;
             for (wi, g) in w.iter_mut().zip(&grad_w) {
                 *wi -= hp.learning_rate * g / n;
             }
             b -= hp.learning_rate * grad_b / n;
             step += 1;
-            run.log_metric_at("train/loss", loss / n, step)?;
+            // Tracking never stops the training: a failed log call is reported, not fatal.
+            if let Err(e) = polytrack::log_metric_at("train/loss", loss / n, step) {
+                eprintln!("tracking: {e}");
+            }
         }
-        let mse = xs
-            .iter()
-            .zip(&ys)
-            .map(|(x, y)| (dot(x, &w) + b - y).powi(2))
-            .sum::<f64>()
-            / hp.samples as f64;
-        run.log_metrics(&[("mse", mse), ("bias", b)], Some(i64::from(epoch)), None)?;
+        let epoch_mse = mse(&w, b);
+        if let Err(e) = polytrack::log_metrics!(step = epoch; mse = epoch_mse, bias = b) {
+            eprintln!("tracking: {e}");
+        }
     }
-
-    let final_mse = xs
-        .iter()
-        .zip(&ys)
-        .map(|(x, y)| (dot(x, &w) + b - y).powi(2))
-        .sum::<f64>()
-        / hp.samples as f64;
-    run.log_outputs(&serde_json::json!({ "final_mse": final_mse, "weights": w }))?;
-
-    let report = run.end()?;
-    println!("final mse {final_mse:.5}, weights {w:.3?}, bias {b:.3}");
-    println!("{report}");
-    if let Some(dir) = &report.run_dir {
+    if let Ok(dir) = polytrack::get_artifacts_path(None) {
         println!("run folder: {}", dir.display());
     }
-    Ok(())
+    Results {
+        final_mse: mse(&w, b),
+        bias: b,
+        weights: w,
+    }
+}
+
+fn main() {
+    default_to_offline();
+    init_logging();
+    let results = train(Hyperparams {
+        learning_rate: 0.05,
+        epochs: 20,
+        batch_size: 32,
+        samples: 2000,
+        features: 4,
+    });
+    println!(
+        "final mse {:.5}, bias {:.3}, weights {:.3?}",
+        results.final_mse, results.bias, results.weights
+    );
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -13,7 +13,7 @@
 //! ```
 
 use polytrack::{track_metrics, track_params, track_run};
-use polytrack_examples::{init_logging, Rng};
+use polytrack_examples::{default_to_offline, init_logging, Rng};
 use serde::Serialize;
 use std::fmt;
 
@@ -91,7 +91,7 @@ impl Linear {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
-    offline_unless_configured();
+    default_to_offline();
     let config = Config {
         learning_rate: 0.05,
         lr_decay: 0.97,
@@ -243,24 +243,4 @@ fn shuffle(order: &mut [usize], rng: &mut Rng) {
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// `#[track_run]` reads its mode from the environment: unless something there chooses one
-/// (a cluster's managed run, offline, no-op, or a project for an external run), track
-/// offline.
-fn offline_unless_configured() {
-    const MODE_VARS: &[&str] = &[
-        "POLYAXON_IS_MANAGED",
-        "POLYAXON_IS_OFFLINE",
-        "POLYAXON_NO_OP",
-        "POLYAXON_PROJECT",
-        "POLYTRACK_PROJECT",
-    ];
-    let configured = MODE_VARS
-        .iter()
-        .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()));
-    if !configured {
-        // Before any thread is started: nothing else reads the environment concurrently.
-        std::env::set_var("POLYAXON_IS_OFFLINE", "true");
-    }
 }
