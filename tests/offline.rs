@@ -93,6 +93,11 @@ fn offline_run_writes_polyaxon_files() {
     assert_eq!(test["path"], "outputs/test.txt");
     assert_eq!(test["summary"]["hash"], "5d41402abc4b");
     assert_eq!(by_name("my-csv")["path"], "outputs/sub/file.csv");
+    let env = by_name("env");
+    assert_eq!(env["kind"], "env");
+    assert_eq!(env["path"], "outputs/env.json");
+    assert_eq!(env["summary"]["path"], format!("runs/{uuid}/outputs/env.json"));
+    assert!(dir.join("outputs/env.json").is_file());
     let loss_summary = by_name("train__loss");
     assert_eq!(loss_summary["kind"], "metric");
     assert_eq!(loss_summary["path"], "events/metric/train__loss.plx");
@@ -131,7 +136,13 @@ fn offline_run_resumes() {
     let loss = std::fs::read_to_string(dir.join("events/metric/loss.plx")).unwrap();
     assert_eq!(loss.matches('\n').count(), 2, "{loss}");
     let lineage = read_json(&dir.join("lineages.plx.json"));
-    let summary = &lineage.as_array().unwrap()[0]["summary"];
+    let loss_entry = lineage
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "loss")
+        .unwrap();
+    let summary = &loss_entry["summary"];
     assert_eq!(summary["metric"]["count"], 2.0);
     assert_eq!(summary["metric"]["last"], 0.5);
     std::fs::remove_dir_all(&root).unwrap();

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod envinfo;
 mod error;
 mod fqn;
 mod kind;
@@ -46,6 +47,7 @@ mod macros;
 mod pyfmt;
 mod pytime;
 mod rank;
+mod resources;
 mod record;
 mod run;
 pub mod sink;

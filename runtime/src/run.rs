@@ -291,6 +291,7 @@ struct Shared {
     ended: AtomicBool,
     refused: AtomicU64,
     final_report: Mutex<Option<EndReport>>,
+    sampler: Mutex<Option<crate::resources::Sampler>>,
 }
 
 /// A handle to a run. Clones share the run; the run ends when its [`RunGuard`] is dropped or
@@ -432,6 +433,10 @@ impl Shared {
             return lock(&self.final_report).clone().ok_or(Error::Ended);
         }
         set_stack(|stack| stack.retain(|r| !r.inner.as_ref().is_some_and(|s| s.id == self.id)));
+        // The sampler's last rows must be on disk before the worker summarises the files.
+        if let Some(sampler) = lock(&self.sampler).take() {
+            sampler.stop();
+        }
         let deadline = Instant::now() + self.end_timeout;
         let (reply_tx, reply_rx) = sync_channel(1);
         let request = Msg::End(Box::new(EndRequest {
@@ -911,6 +916,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
     let now = Timestamp::now();
     let owns_status = matches!(resolved.mode, Mode::Offline | Mode::External);
 
+    let recording = recorder.is_some();
     match recorder {
         Some(recorder) => sinks.push(Box::new(recorder)),
         None => {
@@ -926,6 +932,18 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
                 }
                 sinks.push(Box::new(offline::OfflineStore::new(&run_dir)));
             }
+        }
+    }
+
+    if !recording {
+        // Polyaxon's `log_env` at init.
+        let base = match resolved.mode {
+            Mode::Offline => resolved.offline_root.clone(),
+            _ => resolved.context_root.join("artifacts"),
+        };
+        match crate::envinfo::log_env(&run_dir, &base) {
+            Ok(artifact) => initial.push(Update::Lineage(vec![artifact])),
+            Err(e) => log::warn!("polytrack: could not record the environment: {e}"),
         }
     }
 
@@ -970,6 +988,18 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         }
     }
 
+    let sampler = if resolved.collect_resources && !recording {
+        match crate::resources::Sampler::start(&run_dir, crate::resources::INTERVAL) {
+            Ok(sampler) => Some(sampler),
+            Err(e) => {
+                log::warn!("polytrack: resource metrics are off: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
     let (tx, rx) = sync_channel(resolved.queue_capacity);
     let worker = Worker::new(
         WorkerConfig {
@@ -1012,6 +1042,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
             ended: AtomicBool::new(false),
             refused: AtomicU64::new(0),
             final_report: Mutex::new(None),
+            sampler: Mutex::new(sampler),
         })),
     })
 }

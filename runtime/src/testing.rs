@@ -15,7 +15,7 @@ use crate::kind::Status;
 use crate::record::{Artifact, RunRecord};
 use crate::sink::{MetricEvent, Sink, Update};
 use serde_json::{Map, Value};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// One thing a run recorded, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +70,21 @@ pub enum Record {
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
     records: Arc<Mutex<Vec<Record>>>,
+    stalled: Arc<(Mutex<bool>, Condvar)>,
+}
+
+/// Keeps a [`Recorder`] stalled until dropped; see [`Recorder::stall`].
+#[derive(Debug)]
+#[must_use = "the recorder resumes when this is dropped"]
+pub struct Stall {
+    stalled: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Drop for Stall {
+    fn drop(&mut self) {
+        *lock(&self.stalled.0) = false;
+        self.stalled.1.notify_all();
+    }
 }
 
 static PENDING: Mutex<Option<Recorder>> = Mutex::new(None);
@@ -90,6 +105,24 @@ impl Recorder {
 
     pub(crate) fn take_installed() -> Option<Recorder> {
         lock(&PENDING).take()
+    }
+
+    /// Stalls the run's writer the next time it hands this recorder anything, until the
+    /// returned guard is dropped: what a hung disk or server does to a real sink. For testing
+    /// backpressure.
+    pub fn stall(&self) -> Stall {
+        *lock(&self.stalled.0) = true;
+        Stall {
+            stalled: self.stalled.clone(),
+        }
+    }
+
+    fn wait_while_stalled(&self) {
+        let (flag, cvar) = &*self.stalled;
+        let mut stalled = lock(flag);
+        while *stalled {
+            stalled = cvar.wait(stalled).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Everything recorded so far.
@@ -184,6 +217,7 @@ impl Sink for Recorder {
     }
 
     fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
+        self.wait_while_stalled();
         let mut records = lock(&self.records);
         records.extend(batch.iter().map(|e| Record::Metric {
             name: e.name.to_owned(),
@@ -194,6 +228,7 @@ impl Sink for Recorder {
     }
 
     fn update(&mut self, update: &Update, _record: &RunRecord) -> Result<(), Error> {
+        self.wait_while_stalled();
         match update {
             Update::Inputs { values, reset } => self.push(Record::Inputs {
                 values: values.clone(),

@@ -1,0 +1,269 @@
+//! Resource metrics (`POLYAXON_COLLECT_RESOURCES`): `resources/metric/<name>.plx` rows with no
+//! step, every 10 s from the start, as Polyaxon's resource writer samples them with psutil and
+//! NVML: `load` (1-minute load average), `cpu` (percent busy since the last sample, all CPUs),
+//! `memory` (percent of memory in use) and, where `nvidia-smi` answers,
+//! `gpu_<i>_memory_free`, `gpu_<i>_memory_used` (bytes) and `gpu_<i>_utilization` (percent).
+//!
+//! The sampler is its own thread and writes its own files, so a slow sample never delays
+//! the event writer. It reads `/proc` (Linux); elsewhere only GPU metrics are sampled.
+
+use crate::error::Error;
+use crate::pyfmt::write_py_float;
+use crate::pytime::{TimeFormatCache, Timestamp};
+use crate::sink::files::open_event_file;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Polyaxon's sampling interval.
+pub(crate) const INTERVAL: Duration = Duration::from_secs(10);
+
+/// A running sampler; [`Sampler::stop`] ends it after its current sample.
+pub(crate) struct Sampler {
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Sampler {
+    /// Starts sampling into `<run_dir>/resources/metric/`.
+    pub(crate) fn start(run_dir: &Path, interval: Duration) -> Result<Sampler, Error> {
+        let dir = run_dir.join("resources").join("metric");
+        let (stop, stopped) = channel();
+        let thread = std::thread::Builder::new()
+            .name("polytrack-resources".into())
+            .spawn(move || {
+                let mut writer = ResourceFiles::new(dir);
+                let mut cpu = CpuCounter::new();
+                loop {
+                    writer.sample(&mut cpu);
+                    match stopped.recv_timeout(interval) {
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        _ => break,
+                    }
+                }
+            })
+            .map_err(|e| Error::io("cannot start the resource sampler", e))?;
+        Ok(Sampler { stop, thread })
+    }
+
+    /// Stops the sampler and waits for its last write.
+    pub(crate) fn stop(self) {
+        let _ = self.stop.send(());
+        if self.thread.join().is_err() {
+            log::error!("polytrack: the resource sampler panicked");
+        }
+    }
+}
+
+struct ResourceFiles {
+    dir: PathBuf,
+    files: Vec<(String, File)>,
+    cache: TimeFormatCache,
+    failures: u32,
+    gpu: bool,
+}
+
+impl ResourceFiles {
+    fn new(dir: PathBuf) -> Self {
+        ResourceFiles {
+            dir,
+            files: Vec::new(),
+            cache: TimeFormatCache::new(),
+            failures: 0,
+            gpu: true,
+        }
+    }
+
+    fn sample(&mut self, cpu: &mut CpuCounter) {
+        let now = Timestamp::now();
+        let mut values: Vec<(String, f64)> = Vec::new();
+        if let Some(load) = load_average() {
+            values.push(("load".into(), load));
+        }
+        if let Some(busy) = cpu.percent() {
+            values.push(("cpu".into(), busy));
+        }
+        if let Some(mem) = memory_percent() {
+            values.push(("memory".into(), mem));
+        }
+        if self.gpu {
+            match gpu_metrics() {
+                Some(gpu) => values.extend(gpu),
+                None => self.gpu = false,
+            }
+        }
+        for (name, value) in values {
+            if let Err(e) = self.write(&name, now, value) {
+                self.failures += 1;
+                if self.failures <= 3 {
+                    log::error!("polytrack: resource metric {name}: {e}");
+                }
+            }
+        }
+    }
+
+    fn write(&mut self, name: &str, ts: Timestamp, value: f64) -> Result<(), Error> {
+        let idx = match self.files.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                let path = self.dir.join(format!("{name}.plx"));
+                let file = open_event_file(&path, b"step|timestamp|metric")?;
+                self.files.push((name.to_owned(), file));
+                self.files.len() - 1
+            }
+        };
+        let mut row = Vec::with_capacity(64);
+        row.extend_from_slice(b"\n|");
+        self.cache.write_event_str(ts, &mut row);
+        row.push(b'|');
+        write_py_float(&mut row, value);
+        let (_, file) = &mut self.files[idx];
+        file.write_all(&row)
+            .map_err(|e| Error::io(format!("cannot write resource metric {name}"), e))
+    }
+}
+
+/// `os.getloadavg()[0]`.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `psutil.virtual_memory().percent`: (total - available) / total.
+fn memory_percent() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let total = field("MemTotal:")?;
+    let available = field("MemAvailable:")?;
+    (total > 0.0).then(|| ((total - available) / total * 1000.0).round() / 10.0)
+}
+
+/// `psutil.cpu_percent()`: the share of time not idle since the previous call, over all CPUs.
+struct CpuCounter {
+    last: Option<(u64, u64)>,
+}
+
+impl CpuCounter {
+    fn new() -> Self {
+        CpuCounter { last: read_cpu() }
+    }
+
+    fn percent(&mut self) -> Option<f64> {
+        let (total, idle) = read_cpu()?;
+        let result = match self.last {
+            Some((t0, i0)) if total > t0 => {
+                let busy = (total - t0).saturating_sub(idle.saturating_sub(i0));
+                Some((busy as f64 / (total - t0) as f64 * 1000.0).round() / 10.0)
+            }
+            _ => Some(0.0),
+        };
+        self.last = Some((total, idle));
+        result
+    }
+}
+
+/// Total and idle (idle + iowait) jiffies from the `cpu` line of `/proc/stat`.
+fn read_cpu() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user/nice).
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    Some((total, idle))
+}
+
+/// GPU metrics through `nvidia-smi` (NVML's command-line face), or `None` when there is no
+/// NVIDIA driver.
+fn gpu_metrics() -> Option<Vec<(String, f64)>> {
+    let out = Command::new("nvidia-smi")
+        .args([
+            "--query-gpu=index,memory.free,memory.used,utilization.gpu",
+            "--format=csv,noheader,nounits",
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    parse_nvidia_smi(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Parses `index, free MiB, used MiB, utilization %` lines.
+fn parse_nvidia_smi(text: &str) -> Option<Vec<(String, f64)>> {
+    let mut values = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [index, free, used, util] = cols.as_slice() else {
+            return None;
+        };
+        let mib = |s: &str| s.parse::<f64>().ok().map(|v| v * 1024.0 * 1024.0);
+        values.push((format!("gpu_{index}_memory_free"), mib(free)?));
+        values.push((format!("gpu_{index}_memory_used"), mib(used)?));
+        if let Ok(u) = util.parse::<f64>() {
+            values.push((format!("gpu_{index}_utilization"), u));
+        }
+    }
+    (!values.is_empty()).then_some(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nvidia_smi() {
+        let v = parse_nvidia_smi("0, 80000, 1024, 37\n1, 10, 20, [N/A]\n").unwrap();
+        assert_eq!(v[0], ("gpu_0_memory_free".into(), 80000.0 * 1048576.0));
+        assert_eq!(v[1], ("gpu_0_memory_used".into(), 1024.0 * 1048576.0));
+        assert_eq!(v[2], ("gpu_0_utilization".into(), 37.0));
+        assert_eq!(v.len(), 5);
+        assert!(parse_nvidia_smi("garbage").is_none());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn samples_proc() {
+        assert!(load_average().is_some());
+        let mem = memory_percent().unwrap();
+        assert!((0.0..=100.0).contains(&mem));
+        let mut cpu = CpuCounter::new();
+        let busy = cpu.percent().unwrap();
+        assert!((0.0..=100.0).contains(&busy));
+    }
+
+    #[test]
+    fn sampler_writes_rows_without_steps() {
+        let dir = std::env::temp_dir().join(format!("polytrack-res-{}", crate::run::new_uuid()));
+        let sampler = Sampler::start(&dir, Duration::from_millis(20)).unwrap();
+        std::thread::sleep(Duration::from_millis(70));
+        sampler.stop();
+        let text = std::fs::read_to_string(dir.join("resources/metric/memory.plx")).unwrap();
+        let rows: Vec<&str> = text.split('\n').collect();
+        assert_eq!(rows[0], "step|timestamp|metric");
+        assert!(rows.len() >= 3, "{text}");
+        assert!(rows[1].starts_with("|20"), "{}", rows[1]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
