@@ -240,6 +240,38 @@ mod tests {
         assert_eq!(v[2], ("gpu_0_utilization".into(), 37.0));
         assert_eq!(v.len(), 5);
         assert!(parse_nvidia_smi("garbage").is_none());
+        // What an idle H200 answered (checked on the GPU machine, 2026-11-26).
+        let h200 = parse_nvidia_smi("0, 143156, 0, 0\n").unwrap();
+        assert_eq!(h200[0].1, 143_156.0 * 1048576.0);
+        assert_eq!(h200[2], ("gpu_0_utilization".into(), 0.0));
+    }
+
+    /// With an NVIDIA driver (the GPU machine), the sampler reads every GPU; without one it
+    /// samples none and says so by returning `None`.
+    #[test]
+    fn gpu_metrics_follow_the_driver() {
+        let driver = Command::new("nvidia-smi")
+            .arg("-L")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        match gpu_metrics() {
+            Some(values) => {
+                assert!(driver);
+                let used = values
+                    .iter()
+                    .find(|(n, _)| n == "gpu_0_memory_used")
+                    .map(|(_, v)| *v)
+                    .expect("gpu_0_memory_used");
+                let free = values
+                    .iter()
+                    .find(|(n, _)| n == "gpu_0_memory_free")
+                    .map(|(_, v)| *v)
+                    .expect("gpu_0_memory_free");
+                assert!(used + free > 1e9, "{values:?}");
+                eprintln!("sampled {values:?}");
+            }
+            None => assert!(!driver, "nvidia-smi works but no GPU metric was read"),
+        }
     }
 
     #[test]
@@ -264,6 +296,8 @@ mod tests {
         assert_eq!(rows[0], "step|timestamp|metric");
         assert!(rows.len() >= 3, "{text}");
         assert!(rows[1].starts_with("|20"), "{}", rows[1]);
+        let gpu_file = dir.join("resources/metric/gpu_0_memory_used.plx");
+        assert_eq!(gpu_file.exists(), gpu_metrics().is_some());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
