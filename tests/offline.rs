@@ -31,7 +31,10 @@ fn offline_run_writes_polyaxon_files() {
     let uuid = run.uuid().unwrap().to_owned();
     polytrack::log_inputs!(param1 = 42, lr = 0.01).unwrap();
     polytrack::log_tags(["foo", "bar", "foo"]).unwrap();
-    for (step, v) in [0.5, 0.4, f64::NAN, 1e-05, f64::INFINITY, 0.25].iter().enumerate() {
+    for (step, v) in [0.5, 0.4, f64::NAN, 1e-05, f64::INFINITY, 0.25]
+        .iter()
+        .enumerate()
+    {
         polytrack::log_metric_at("train/loss", *v, step as i64 + 1).unwrap();
     }
     polytrack::log_metric("acc", 0.75).unwrap();
@@ -54,7 +57,10 @@ fn offline_run_writes_polyaxon_files() {
     let lines: Vec<&str> = loss.split('\n').collect();
     assert_eq!(lines[0], "step|timestamp|metric");
     assert!(!loss.ends_with('\n'));
-    let values: Vec<&str> = lines[1..].iter().map(|l| l.rsplit('|').next().unwrap()).collect();
+    let values: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.rsplit('|').next().unwrap())
+        .collect();
     assert_eq!(values, ["0.5", "0.4", "nan", "1e-05", "inf", "0.25"]);
     assert!(lines[1].starts_with("1|20"), "{}", lines[1]);
     let acc = std::fs::read_to_string(dir.join("events/metric/acc.plx")).unwrap();
@@ -96,7 +102,10 @@ fn offline_run_writes_polyaxon_files() {
     let env = by_name("env");
     assert_eq!(env["kind"], "env");
     assert_eq!(env["path"], "outputs/env.json");
-    assert_eq!(env["summary"]["path"], format!("runs/{uuid}/outputs/env.json"));
+    assert_eq!(
+        env["summary"]["path"],
+        format!("runs/{uuid}/outputs/env.json")
+    );
     assert!(dir.join("outputs/env.json").is_file());
     let loss_summary = by_name("train__loss");
     assert_eq!(loss_summary["kind"], "metric");
@@ -157,7 +166,14 @@ fn in_cluster_example_offline_then_pushed_with_polyaxon_cli() {
     let out = run_ok(
         Command::new(env!("CARGO"))
             .current_dir(repo_root())
-            .args(["run", "--quiet", "-p", "polytrack-examples", "--example", "in_cluster"])
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "polytrack-examples",
+                "--example",
+                "in_cluster",
+            ])
             .env("POLYAXON_IS_OFFLINE", "true")
             .env("POLYAXON_OFFLINE_ROOT", &root)
             .env_remove("POLYAXON_IS_MANAGED")
@@ -188,10 +204,22 @@ fn in_cluster_example_offline_then_pushed_with_polyaxon_cli() {
             .iter()
             .find(|d| d["name"] == name)
             .unwrap_or_else(|| panic!("{name} not served: {streams}"));
+        // Floats as parsed by the server and by the checker's pandas may differ in the last
+        // digit (pandas 2's fast float parser); compare to a relative 1e-12.
+        let served_values = served["data"]["metric"].as_array().unwrap();
+        let file_values = check["metrics"][name]["values"].as_array().unwrap();
         assert_eq!(
-            served["data"]["metric"], check["metrics"][name]["values"],
-            "{name}: server {served} vs file {check}"
+            served_values.len(),
+            file_values.len(),
+            "{name}: {served} vs {check}"
         );
+        for (a, b) in served_values.iter().zip(file_values) {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!(
+                (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
+                "{name}: {a} vs {b}"
+            );
+        }
     }
     std::fs::remove_dir_all(&root).unwrap();
 }

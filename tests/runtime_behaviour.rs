@@ -24,7 +24,10 @@ fn calls_before_init_do_nothing() {
     assert!(!polytrack::is_active());
     polytrack::log_metric("loss", 1.0).unwrap();
     polytrack::log_inputs!(a = 1).unwrap();
-    assert!(matches!(polytrack::get_outputs_path("x"), Err(Error::Inactive)));
+    assert!(matches!(
+        polytrack::get_outputs_path("x"),
+        Err(Error::Inactive)
+    ));
     assert!(polytrack::end().unwrap().is_none());
 }
 
@@ -92,7 +95,10 @@ fn bad_input_is_refused_and_nothing_else_lost() {
     let _s = serial();
     let recorder = Recorder::new();
     let run = polytrack::init_with(recorded(&recorder)).unwrap();
-    assert!(matches!(run.log_metric("@@@", 1.0), Err(Error::InvalidName { .. })));
+    assert!(matches!(
+        run.log_metric("@@@", 1.0),
+        Err(Error::InvalidName { .. })
+    ));
     assert!(matches!(
         run.log_input("lr", &f64::NAN),
         Err(Error::NonFinite { .. })
@@ -165,6 +171,10 @@ fn stalled_writer_refuses_visibly_and_loses_nothing_accepted() {
     let report = run.end().unwrap();
     assert_eq!(report.refused_events, refused);
     assert!(!report.is_complete());
-    let logged: Vec<i64> = recorder.metric("m").iter().map(|(s, _)| s.unwrap()).collect();
+    let logged: Vec<i64> = recorder
+        .metric("m")
+        .iter()
+        .map(|(s, _)| s.unwrap())
+        .collect();
     assert_eq!(logged, accepted);
 }

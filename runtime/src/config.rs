@@ -63,7 +63,10 @@ impl fmt::Display for Secret {
 
 /// Explicit settings for [`init_with`](crate::init_with). Every value left unset is taken from
 /// the environment, then from Polyaxon's config files, then from Polyaxon's defaults.
-#[derive(Clone, Debug, Default)]
+///
+/// Its `Debug` output shows the token as `***` and, of a replacement environment
+/// ([`Settings::env`]), only the variable names.
+#[derive(Clone, Default)]
 pub struct Settings {
     pub(crate) project: Option<String>,
     pub(crate) run_uuid: Option<String>,
@@ -86,6 +89,40 @@ pub struct Settings {
     pub(crate) queue_timeout: Option<Duration>,
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) recorder: Option<Recorder>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("project", &self.project)
+            .field("run_uuid", &self.run_uuid)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("tags", &self.tags)
+            .field("offline", &self.offline)
+            .field("no_op", &self.no_op)
+            .field("is_new", &self.is_new)
+            .field("artifacts_path", &self.artifacts_path)
+            .field("offline_root", &self.offline_root)
+            .field("collect_artifacts", &self.collect_artifacts)
+            .field("collect_resources", &self.collect_resources)
+            .field("host", &self.host)
+            .field("token", &self.token)
+            .field("rank_policy", &self.rank_policy)
+            .field("strict", &self.strict)
+            .field("end_timeout", &self.end_timeout)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("queue_timeout", &self.queue_timeout)
+            .field(
+                "env",
+                &self
+                    .env
+                    .as_ref()
+                    .map(|vars| vars.keys().collect::<Vec<_>>()),
+            )
+            .field("recorder", &self.recorder.is_some())
+            .finish()
+    }
 }
 
 macro_rules! setter {
@@ -335,7 +372,9 @@ fn json_to_string(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-fn read_json_object(path: &Path) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+fn read_json_object(
+    path: &Path,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(map)) => Ok(Some(map)),
@@ -399,9 +438,9 @@ impl Env {
     pub(crate) fn bool(&self, var: &str) -> Result<Option<bool>, Error> {
         match self.get(var) {
             None => Ok(None),
-            Some(v) => parse_bool(&v)
-                .map(Some)
-                .ok_or_else(|| Error::config(var, &v, "a boolean: true/false, 1/0, yes/no, on/off")),
+            Some(v) => parse_bool(&v).map(Some).ok_or_else(|| {
+                Error::config(var, &v, "a boolean: true/false, 1/0, yes/no, on/off")
+            }),
         }
     }
 
@@ -502,7 +541,11 @@ fn read_token(env: &Env, context_root: &Path) -> Result<Option<Secret>, Error> {
     if let Some(token) = from_file(&context_root.join(".configs/.auth"))? {
         return Ok(Some(token));
     }
-    if let Some(token) = env.vars.get("POLYAXON_AUTH_TOKEN").filter(|t| !t.is_empty()) {
+    if let Some(token) = env
+        .vars
+        .get("POLYAXON_AUTH_TOKEN")
+        .filter(|t| !t.is_empty())
+    {
         return Ok(Some(Secret(token.clone())));
     }
     if let Some(home) = &env.home {
@@ -570,7 +613,10 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         Some(t) => Some(t.clone()),
         None => read_token(env, &context_root)?,
     };
-    let service_header = match (env.get("POLYAXON_HEADER"), env.get("POLYAXON_HEADER_SERVICE")) {
+    let service_header = match (
+        env.get("POLYAXON_HEADER"),
+        env.get("POLYAXON_HEADER_SERVICE"),
+    ) {
         (Some(h), Some(v)) => Some((h, v)),
         _ => None,
     };
@@ -596,11 +642,9 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         Some(n) => n,
         None => match env.get("POLYTRACK_QUEUE_CAPACITY") {
             None => 65_536,
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| Error::config("POLYTRACK_QUEUE_CAPACITY", &v, "a positive integer"))?,
+            Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                Error::config("POLYTRACK_QUEUE_CAPACITY", &v, "a positive integer")
+            })?,
         },
     };
     let queue_timeout = match s.queue_timeout {
@@ -749,7 +793,10 @@ mod tests {
         assert_eq!(r.project.as_deref(), Some("mnist"));
         assert_eq!(r.uuid.as_deref(), Some(UUID));
         assert!(!r.is_new);
-        assert_eq!(r.artifacts_root, PathBuf::from(format!("/ctx/artifacts/{UUID}")));
+        assert_eq!(
+            r.artifacts_root,
+            PathBuf::from(format!("/ctx/artifacts/{UUID}"))
+        );
         assert!(r.collect_artifacts);
         assert!(!r.collect_resources);
         assert_eq!(
@@ -776,14 +823,20 @@ mod tests {
         ])
         .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("POLYAXON_RUN_INSTANCE") && msg.contains("4 dot-separated"), "{msg}");
+        assert!(
+            msg.contains("POLYAXON_RUN_INSTANCE") && msg.contains("4 dot-separated"),
+            "{msg}"
+        );
 
         let err = resolve_env(&[("POLYAXON_IS_OFFLINE", "maybe")]).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("POLYAXON_IS_OFFLINE") && msg.contains("boolean"), "{msg}");
+        assert!(
+            msg.contains("POLYAXON_IS_OFFLINE") && msg.contains("boolean"),
+            "{msg}"
+        );
 
-        let err = resolve_env(&[("POLYAXON_IS_OFFLINE", "1"), ("POLYAXON_TIMEOUT", "-3")])
-            .unwrap_err();
+        let err =
+            resolve_env(&[("POLYAXON_IS_OFFLINE", "1"), ("POLYAXON_TIMEOUT", "-3")]).unwrap_err();
         assert!(err.to_string().contains("POLYAXON_TIMEOUT"));
 
         let err = resolve_env(&[("POLYTRACK_PROJECT", "a/b/c/d")]).unwrap_err();
@@ -792,8 +845,11 @@ mod tests {
 
     #[test]
     fn offline_generates_uuid_under_offline_root() {
-        let r = resolve_env(&[("POLYAXON_IS_OFFLINE", "yes"), ("POLYAXON_OFFLINE_ROOT", "/off")])
-            .unwrap();
+        let r = resolve_env(&[
+            ("POLYAXON_IS_OFFLINE", "yes"),
+            ("POLYAXON_OFFLINE_ROOT", "/off"),
+        ])
+        .unwrap();
         assert_eq!(r.mode, Mode::Offline);
         let uuid = r.uuid.clone().unwrap();
         assert_eq!(uuid.len(), 32);
@@ -803,7 +859,8 @@ mod tests {
 
     #[test]
     fn no_op_wins() {
-        let r = resolve_env(&[("POLYAXON_NO_OP", "true"), ("POLYAXON_IS_OFFLINE", "true")]).unwrap();
+        let r =
+            resolve_env(&[("POLYAXON_NO_OP", "true"), ("POLYAXON_IS_OFFLINE", "true")]).unwrap();
         assert_eq!(r.mode, Mode::NoOp);
     }
 
@@ -812,7 +869,10 @@ mod tests {
         let r = Settings::new()
             .offline(false)
             .project("me/proj")
-            .env([("POLYAXON_IS_OFFLINE", "true"), ("HOME", "/nonexistent-home")])
+            .env([
+                ("POLYAXON_IS_OFFLINE", "true"),
+                ("HOME", "/nonexistent-home"),
+            ])
             .resolve()
             .unwrap();
         assert_eq!(r.mode, Mode::External);
@@ -843,21 +903,27 @@ mod tests {
             ("POLYAXON_AUTH_TOKEN", "env-secret"),
         ])
         .unwrap();
-        assert_eq!(r.api.token.as_ref().map(Secret::expose), Some("file-secret"));
+        assert_eq!(
+            r.api.token.as_ref().map(Secret::expose),
+            Some("file-secret")
+        );
         let debug = format!("{r:?}");
         assert!(!debug.contains("file-secret") && debug.contains("***"));
 
         std::fs::write(dir.join(".configs/.auth"), "not json").unwrap();
-        let err = resolve_env(&[("POLYAXON_IS_OFFLINE", "true"), ("POLYAXON_CONTEXT_ROOT", &ctx)])
-            .unwrap_err();
+        let err = resolve_env(&[
+            ("POLYAXON_IS_OFFLINE", "true"),
+            ("POLYAXON_CONTEXT_ROOT", &ctx),
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains(".auth"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn host_must_be_http() {
-        let err = resolve_env(&[("POLYTRACK_PROJECT", "a/b"), ("POLYAXON_HOST", "ftp://x")])
-            .unwrap_err();
+        let err =
+            resolve_env(&[("POLYTRACK_PROJECT", "a/b"), ("POLYAXON_HOST", "ftp://x")]).unwrap_err();
         assert!(err.to_string().contains("POLYAXON_HOST"));
     }
 

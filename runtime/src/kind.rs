@@ -157,7 +157,10 @@ string_enum! {
 impl Status {
     /// Polyaxon's pending group: created, on_schedule, resuming.
     pub fn is_pending(self) -> bool {
-        matches!(self, Status::Created | Status::OnSchedule | Status::Resuming)
+        matches!(
+            self,
+            Status::Created | Status::OnSchedule | Status::Resuming
+        )
     }
 
     /// Polyaxon's done group: failed, upstream_failed, stopped, skipped, succeeded.

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod api;
 mod config;
 mod envinfo;
 mod error;
@@ -47,8 +48,8 @@ mod macros;
 mod pyfmt;
 mod pytime;
 mod rank;
-mod resources;
 mod record;
+mod resources;
 mod run;
 pub mod sink;
 mod summary;
@@ -60,6 +61,7 @@ mod worker;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use api::{push, push_with, PushReport};
 pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};
 pub use error::Error;
 pub use kind::{ArtifactKind, Status};

@@ -35,7 +35,12 @@ pub(crate) fn default_name(path: &Path, kind: ArtifactKind) -> String {
 
 /// Python's `_sanitize_filepath`: the part after `<uuid>/`, else the path relative to the run
 /// folder or the context root that contains it, else the absolute path.
-pub(crate) fn relative_path(path: &Path, uuid: &str, run_dir: &Path, context_root: &Path) -> String {
+pub(crate) fn relative_path(
+    path: &Path,
+    uuid: &str,
+    run_dir: &Path,
+    context_root: &Path,
+) -> String {
     let abs = if path.is_absolute() {
         path.to_owned()
     } else {
@@ -48,7 +53,11 @@ pub(crate) fn relative_path(path: &Path, uuid: &str, run_dir: &Path, context_roo
     if let Some(i) = text.find(&marker) {
         return text[i + marker.len()..].to_owned();
     }
-    for base in [run_dir.to_owned(), context_root.join(uuid), context_root.to_owned()] {
+    for base in [
+        run_dir.to_owned(),
+        context_root.join(uuid),
+        context_root.to_owned(),
+    ] {
         if let Ok(rel) = abs.strip_prefix(&base) {
             return rel.to_string_lossy().into_owned();
         }
@@ -86,8 +95,8 @@ pub(crate) fn hash_path(path: &Path) -> Result<Option<String>, Error> {
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
         let path = entry.path();
@@ -118,7 +127,10 @@ pub(crate) fn resolve(
                     .map(|d| d.join(&r.path))
                     .unwrap_or_else(|_| r.path.clone())
             };
-            summary.insert("path".into(), Value::String(abs.to_string_lossy().into_owned()));
+            summary.insert(
+                "path".into(),
+                Value::String(abs.to_string_lossy().into_owned()),
+            );
             summary.insert("hash".into(), Value::String(hash));
         } else {
             summary.insert(
@@ -143,10 +155,22 @@ mod tests {
 
     #[test]
     fn default_names_stop_at_first_dot() {
-        assert_eq!(default_name(Path::new("/a/test.txt"), ArtifactKind::File), "test");
-        assert_eq!(default_name(Path::new("model.tar.gz"), ArtifactKind::Model), "model");
-        assert_eq!(default_name(Path::new("/a/data.v2"), ArtifactKind::Dir), "data.v2");
-        assert_eq!(default_name(Path::new(".hidden"), ArtifactKind::File), ".hidden");
+        assert_eq!(
+            default_name(Path::new("/a/test.txt"), ArtifactKind::File),
+            "test"
+        );
+        assert_eq!(
+            default_name(Path::new("model.tar.gz"), ArtifactKind::Model),
+            "model"
+        );
+        assert_eq!(
+            default_name(Path::new("/a/data.v2"), ArtifactKind::Dir),
+            "data.v2"
+        );
+        assert_eq!(
+            default_name(Path::new(".hidden"), ArtifactKind::File),
+            ".hidden"
+        );
     }
 
     #[test]
@@ -154,11 +178,21 @@ mod tests {
         let uuid = "0123456789abcdef0123456789abcdef";
         let run = PathBuf::from(format!("/ctx/artifacts/{uuid}"));
         assert_eq!(
-            relative_path(&run.join("outputs/test.txt"), uuid, &run, Path::new("/ctx/artifacts")),
+            relative_path(
+                &run.join("outputs/test.txt"),
+                uuid,
+                &run,
+                Path::new("/ctx/artifacts")
+            ),
             "outputs/test.txt"
         );
         assert_eq!(
-            relative_path(Path::new("/data/x.csv"), uuid, &run, Path::new("/ctx/artifacts")),
+            relative_path(
+                Path::new("/data/x.csv"),
+                uuid,
+                &run,
+                Path::new("/ctx/artifacts")
+            ),
             "/data/x.csv"
         );
     }

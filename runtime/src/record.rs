@@ -139,7 +139,11 @@ pub struct RunRecord {
 
 /// Merges `values` into `target` the way the server does: a shallow update with `merge`,
 /// a replacement without.
-pub(crate) fn merge_map(target: &mut Option<Map<String, Value>>, values: &Map<String, Value>, reset: bool) {
+pub(crate) fn merge_map(
+    target: &mut Option<Map<String, Value>>,
+    values: &Map<String, Value>,
+    reset: bool,
+) {
     match target {
         Some(existing) if !reset => {
             for (k, v) in values {
@@ -274,7 +278,10 @@ mod tests {
         let mut target = None;
         merge_map(&mut target, &map(json!({"a": 1, "b": {"x": 1}})), false);
         merge_map(&mut target, &map(json!({"b": {"y": 2}, "c": 3})), false);
-        assert_eq!(Value::Object(target.clone().unwrap()), json!({"a":1,"b":{"y":2},"c":3}));
+        assert_eq!(
+            Value::Object(target.clone().unwrap()),
+            json!({"a":1,"b":{"y":2},"c":3})
+        );
         merge_map(&mut target, &map(json!({"z": 0})), true);
         assert_eq!(Value::Object(target.unwrap()), json!({"z":0}));
 
@@ -291,7 +298,12 @@ mod tests {
         let t0 = Timestamp::from_micros(1_700_000_000_000_000);
         let t1 = Timestamp::from_micros(1_700_000_001_500_000);
         let t2 = Timestamp::from_micros(1_700_000_004_256_000);
-        run.apply_status(&Condition::new(Status::Created, Some("OfflineOperation"), None, t0));
+        run.apply_status(&Condition::new(
+            Status::Created,
+            Some("OfflineOperation"),
+            None,
+            t0,
+        ));
         run.apply_status(&Condition::new(Status::Running, None, None, t1));
         run.apply_status(&Condition::new(Status::Succeeded, None, None, t2));
         assert_eq!(run.wait_time, Some(1.5));
@@ -306,14 +318,21 @@ mod tests {
 
     #[test]
     fn parses_iso_times() {
-        for micros in [0i64, 1_700_000_001_500_000, 951_782_400_000_001, -86_400_000_000] {
+        for micros in [
+            0i64,
+            1_700_000_001_500_000,
+            951_782_400_000_001,
+            -86_400_000_000,
+        ] {
             let ts = Timestamp::from_micros(micros);
-            assert_eq!(parse_iso_micros(&ts.to_iso()), Some(micros), "{}", ts.to_iso());
+            assert_eq!(
+                parse_iso_micros(&ts.to_iso()),
+                Some(micros),
+                "{}",
+                ts.to_iso()
+            );
         }
-        assert_eq!(
-            parse_iso_micros("1970-01-01T01:00:00+01:00"),
-            Some(0)
-        );
+        assert_eq!(parse_iso_micros("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_iso_micros("garbage"), None);
     }
 

@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, Once};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// A new run uuid: 32 lowercase hex characters, random (version 4), no dashes.
 pub fn new_uuid() -> String {
@@ -60,7 +60,14 @@ impl Hasher for FxHasher {
             w.copy_from_slice(c);
             self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
         }
-        for &b in chunks.remainder() {
+        let mut rest = chunks.remainder();
+        if rest.len() >= 4 {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&rest[..4]);
+            self.0 = (self.0.rotate_left(5) ^ u64::from(u32::from_le_bytes(w))).wrapping_mul(K);
+            rest = &rest[4..];
+        }
+        for &b in rest {
             self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
         }
     }
@@ -80,20 +87,22 @@ type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 
 /// Per-thread state of the hot path: the current run (checked against a generation counter)
 /// and the ids of the names this thread has logged to a run.
+#[derive(Default)]
 struct Local {
     generation: u64,
     current: Option<Run>,
-    names_run: u64,
-    names: FastMap<u32>,
+    names: Names,
+}
+
+/// The ids of the names this thread has logged to run `run`.
+#[derive(Default)]
+struct Names {
+    run: u64,
+    ids: FastMap<u32>,
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local {
-        generation: 0,
-        current: None,
-        names_run: 0,
-        names: FastMap::default(),
-    });
+    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
 }
 
 #[derive(Default)]
@@ -128,15 +137,24 @@ fn set_stack(f: impl FnOnce(&mut Vec<Run>)) {
     GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
-#[cold]
+/// A logging call without a current run: nothing (two loads), after one warning when `init`
+/// was never called.
+#[inline]
 fn inactive() -> Result<(), Error> {
-    if !INITIALISED.load(Ordering::Relaxed) && !WARNED_INACTIVE.swap(true, Ordering::Relaxed) {
+    if !WARNED_INACTIVE.load(Ordering::Relaxed) && !INITIALISED.load(Ordering::Relaxed) {
+        warn_inactive();
+    }
+    Ok(())
+}
+
+#[cold]
+fn warn_inactive() {
+    if !WARNED_INACTIVE.swap(true, Ordering::Relaxed) {
         log::warn!(
             "polytrack: a logging function was called before polytrack::init(); nothing is \
              tracked until a run is initialised"
         );
     }
-    Ok(())
 }
 
 /// The current run, if any: one atomic load when there is none.
@@ -155,7 +173,7 @@ pub fn is_active() -> bool {
 
 /// Runs `f` with the current run, from the thread's cache when nothing changed.
 #[inline]
-fn with_current(f: impl FnOnce(&Run, &mut Local) -> Result<(), Error>) -> Result<(), Error> {
+fn with_current(f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>) -> Result<(), Error> {
     if !ACTIVE.load(Ordering::Relaxed) {
         return inactive();
     }
@@ -163,7 +181,7 @@ fn with_current(f: impl FnOnce(&Run, &mut Local) -> Result<(), Error>) -> Result
         let Ok(mut local) = cell.try_borrow_mut() else {
             // Re-entered from inside a logging call (a logger that logs metrics, say).
             return match current() {
-                Some(run) => f(&run, &mut fresh_local()),
+                Some(run) => f(&run, &mut Names::default()),
                 None => inactive(),
             };
         };
@@ -172,20 +190,13 @@ fn with_current(f: impl FnOnce(&Run, &mut Local) -> Result<(), Error>) -> Result
             local.current = current();
             local.generation = generation;
         }
-        match local.current.clone() {
-            Some(run) => f(&run, &mut local),
+        // Borrowed, not cloned: no reference count is touched on the hot path.
+        let Local { current, names, .. } = &mut *local;
+        match current {
+            Some(run) => f(run, names),
             None => inactive(),
         }
     })
-}
-
-fn fresh_local() -> Local {
-    Local {
-        generation: 0,
-        current: None,
-        names_run: 0,
-        names: FastMap::default(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +269,12 @@ impl EndReport {
 
 impl fmt::Display for EndReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "run {} ({})", self.uuid.as_deref().unwrap_or("-"), self.mode)?;
+        write!(
+            f,
+            "run {} ({})",
+            self.uuid.as_deref().unwrap_or("-"),
+            self.mode
+        )?;
         if let Some(status) = self.status {
             write!(f, " {status}")?;
         }
@@ -267,7 +283,11 @@ impl fmt::Display for EndReport {
             write!(f, " in {}", dir.display())?;
         }
         if self.refused_events > 0 {
-            write!(f, "; {} events refused (writer stalled)", self.refused_events)?;
+            write!(
+                f,
+                "; {} events refused (writer stalled)",
+                self.refused_events
+            )?;
         }
         for line in &self.undelivered {
             write!(f, "; undelivered: {line}")?;
@@ -284,6 +304,9 @@ struct Shared {
     project: Option<String>,
     run_dir: PathBuf,
     tx: SyncSender<Msg>,
+    /// The writer thread, which sleeps while the queue is empty: unparked for flush and end
+    /// requests and when the queue is full, never for ordinary events.
+    worker: std::thread::Thread,
     queue_timeout: Duration,
     end_timeout: Duration,
     metric_suffix: Option<String>,
@@ -334,6 +357,7 @@ impl Shared {
 
     #[cold]
     fn send_slow(&self, mut msg: Msg) -> Result<(), Error> {
+        self.worker.unpark();
         let start = Instant::now();
         let mut pause = Duration::from_micros(20);
         loop {
@@ -361,16 +385,16 @@ impl Shared {
 
     /// The id of a metric name, announcing it to the worker the first time.
     #[inline]
-    fn name_id(&self, local: &mut Local, name: &str) -> Result<u32, Error> {
-        if local.names_run != self.id {
-            local.names.clear();
-            local.names_run = self.id;
+    fn name_id(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
+        if names.run != self.id {
+            names.ids.clear();
+            names.run = self.id;
         }
-        if let Some(id) = local.names.get(name) {
+        if let Some(id) = names.ids.get(name) {
             return Ok(*id);
         }
         let id = self.intern(name)?;
-        local.names.insert(name.into(), id);
+        names.ids.insert(name.into(), id);
         Ok(id)
     }
 
@@ -403,21 +427,21 @@ impl Shared {
     #[inline]
     fn metric(
         &self,
-        local: &mut Local,
+        names: &mut Names,
         name: &str,
         value: f64,
         step: Option<i64>,
-        timestamp: Option<Timestamp>,
+        timestamp: Option<SystemTime>,
     ) -> Result<(), Error> {
         if self.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
         }
-        let id = self.name_id(local, name)?;
+        let id = self.name_id(names, name)?;
         self.send(Msg::Metric {
             id,
             value,
             step,
-            timestamp: timestamp.unwrap_or_else(Timestamp::now),
+            timestamp: timestamp.unwrap_or_else(SystemTime::now),
         })
     }
 
@@ -428,11 +452,16 @@ impl Shared {
         self.send(Msg::Update(Box::new(update)))
     }
 
-    fn end(&self, status: Status, reason: Option<String>, message: Option<String>) -> Result<EndReport, Error> {
+    fn end(
+        &self,
+        status: Status,
+        reason: Option<String>,
+        message: Option<String>,
+    ) -> Result<EndReport, Error> {
         if self.ended.swap(true, Ordering::AcqRel) {
             return lock(&self.final_report).clone().ok_or(Error::Ended);
         }
-        set_stack(|stack| stack.retain(|r| !r.inner.as_ref().is_some_and(|s| s.id == self.id)));
+        set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
         // The sampler's last rows must be on disk before the worker summarises the files.
         if let Some(sampler) = lock(&self.sampler).take() {
             sampler.stop();
@@ -460,9 +489,13 @@ impl Shared {
         let mut msg = request;
         loop {
             match self.tx.try_send(msg) {
-                Ok(()) => break,
+                Ok(()) => {
+                    self.worker.unpark();
+                    break;
+                }
                 Err(TrySendError::Full(m)) if Instant::now() < deadline => {
                     msg = m;
+                    self.worker.unpark();
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 Err(_) => {
@@ -535,7 +568,12 @@ impl Run {
 
     /// Logs one metric value at `step`.
     #[inline]
-    pub fn log_metric_at(&self, name: &str, value: impl MetricValue, step: i64) -> Result<(), Error> {
+    pub fn log_metric_at(
+        &self,
+        name: &str,
+        value: impl MetricValue,
+        step: i64,
+    ) -> Result<(), Error> {
         self.log_metric_with(name, value, Some(step), None)
     }
 
@@ -553,11 +591,10 @@ impl Run {
         let Some(shared) = &self.inner else {
             return Ok(());
         };
-        let ts = timestamp.map(Timestamp::from_system_time);
         let value = value.to_f64();
         LOCAL.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut local) => shared.metric(&mut local, name, value, step, ts),
-            Err(_) => shared.metric(&mut fresh_local(), name, value, step, ts),
+            Ok(mut local) => shared.metric(&mut local.names, name, value, step, timestamp),
+            Err(_) => shared.metric(&mut Names::default(), name, value, step, timestamp),
         })
     }
 
@@ -571,19 +608,19 @@ impl Run {
         let Some(shared) = &self.inner else {
             return Ok(());
         };
-        let ts = Some(timestamp.map_or_else(Timestamp::now, Timestamp::from_system_time));
+        let ts = Some(timestamp.unwrap_or_else(SystemTime::now));
         LOCAL.with(|cell| {
             let mut fallback;
             let mut borrowed = cell.try_borrow_mut();
-            let local = match &mut borrowed {
-                Ok(l) => &mut **l,
+            let names = match &mut borrowed {
+                Ok(l) => &mut l.names,
                 Err(_) => {
-                    fallback = fresh_local();
+                    fallback = Names::default();
                     &mut fallback
                 }
             };
             metrics.iter().try_for_each(|(name, value)| {
-                shared.metric(local, name.as_ref(), value.to_f64(), step, ts)
+                shared.metric(names, name.as_ref(), value.to_f64(), step, ts)
             })
         })
     }
@@ -591,32 +628,50 @@ impl Run {
     /// Logs inputs (hyperparameters): `values` must serialize to a map (a struct, a map, or
     /// `serde_json::json!({...})`); each entry is merged into the run's inputs.
     pub fn log_inputs<T: Serialize + ?Sized>(&self, values: &T) -> Result<(), Error> {
-        self.log_map(values, |values| Update::Inputs { values, reset: false })
+        self.log_map(values, |values| Update::Inputs {
+            values,
+            reset: false,
+        })
     }
 
     /// Logs one input.
     pub fn log_input<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
-        self.log_entry(key, value, |values| Update::Inputs { values, reset: false })
+        self.log_entry(key, value, |values| Update::Inputs {
+            values,
+            reset: false,
+        })
     }
 
     /// Replaces all inputs (Python's `log_inputs(reset=True, ...)`).
     pub fn reset_inputs<T: Serialize + ?Sized>(&self, values: &T) -> Result<(), Error> {
-        self.log_map(values, |values| Update::Inputs { values, reset: true })
+        self.log_map(values, |values| Update::Inputs {
+            values,
+            reset: true,
+        })
     }
 
     /// Logs outputs (results): `values` must serialize to a map; entries are merged.
     pub fn log_outputs<T: Serialize + ?Sized>(&self, values: &T) -> Result<(), Error> {
-        self.log_map(values, |values| Update::Outputs { values, reset: false })
+        self.log_map(values, |values| Update::Outputs {
+            values,
+            reset: false,
+        })
     }
 
     /// Logs one output.
     pub fn log_output<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
-        self.log_entry(key, value, |values| Update::Outputs { values, reset: false })
+        self.log_entry(key, value, |values| Update::Outputs {
+            values,
+            reset: false,
+        })
     }
 
     /// Replaces all outputs.
     pub fn reset_outputs<T: Serialize + ?Sized>(&self, values: &T) -> Result<(), Error> {
-        self.log_map(values, |values| Update::Outputs { values, reset: true })
+        self.log_map(values, |values| Update::Outputs {
+            values,
+            reset: true,
+        })
     }
 
     /// Merges `meta_info` entries.
@@ -736,6 +791,7 @@ impl Run {
         };
         let (tx, rx) = sync_channel(1);
         shared.send(Msg::Flush(tx))?;
+        shared.worker.unpark();
         rx.recv_timeout(timeout).map_err(|_| Error::Timeout {
             what: format!("flush did not finish within {timeout:?}"),
         })
@@ -750,7 +806,11 @@ impl Run {
 
     /// Ends the run as failed, with a message.
     pub fn fail(&self, message: impl Into<String>) -> Result<EndReport, Error> {
-        self.end_with(Status::Failed, Some("PolytrackError".into()), Some(message.into()))
+        self.end_with(
+            Status::Failed,
+            Some("PolytrackError".into()),
+            Some(message.into()),
+        )
     }
 
     /// Ends the run with an explicit status.
@@ -932,6 +992,9 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
                 }
                 sinks.push(Box::new(offline::OfflineStore::new(&run_dir)));
             }
+            if matches!(resolved.mode, Mode::Managed | Mode::External) {
+                sinks.push(Box::new(crate::api::ApiSink::start(&resolved)?));
+            }
         }
     }
 
@@ -977,7 +1040,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
                 now,
             )));
         }
-        let pending = record.status.map_or(true, Status::is_pending);
+        let pending = record.status.is_none_or(Status::is_pending);
         if pending {
             initial.push(Update::Status(Condition::new(
                 Status::Running,
@@ -1017,9 +1080,10 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         lineage,
         sinks,
     );
-    std::thread::Builder::new()
+    let worker = std::thread::Builder::new()
         .name("polytrack-writer".into())
         .spawn(move || worker.run(rx, initial))
+        .map(|handle| handle.thread().clone())
         .map_err(|e| Error::io("cannot start the writer thread", e))?;
 
     let metric_suffix = match resolved.rank_policy {
@@ -1035,6 +1099,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
             project: resolved.project,
             run_dir,
             tx,
+            worker,
             queue_timeout: resolved.queue_timeout,
             end_timeout: resolved.end_timeout,
             metric_suffix,
@@ -1070,12 +1135,11 @@ pub fn log_metric_with(
     step: Option<i64>,
     timestamp: Option<std::time::SystemTime>,
 ) -> Result<(), Error> {
-    with_current(|run, local| {
+    with_current(|run, names| {
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        let ts = timestamp.map(Timestamp::from_system_time);
-        shared.metric(local, name, value.to_f64(), step, ts)
+        shared.metric(names, name, value.to_f64(), step, timestamp)
     })
 }
 
@@ -1085,14 +1149,14 @@ pub fn log_metrics<N: AsRef<str>, V: MetricValue>(
     step: Option<i64>,
     timestamp: Option<std::time::SystemTime>,
 ) -> Result<(), Error> {
-    with_current(|run, local| {
+    with_current(|run, names| {
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        let ts = Some(timestamp.map_or_else(Timestamp::now, Timestamp::from_system_time));
+        let ts = Some(timestamp.unwrap_or_else(SystemTime::now));
         metrics
             .iter()
-            .try_for_each(|(n, v)| shared.metric(local, n.as_ref(), v.to_f64(), step, ts))
+            .try_for_each(|(n, v)| shared.metric(names, n.as_ref(), v.to_f64(), step, ts))
     })
 }
 
@@ -1169,7 +1233,9 @@ mod tests {
         let b = new_uuid();
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(&a[12..13], "4");
     }
 
@@ -1178,8 +1244,14 @@ mod tests {
         let base = Path::new("/run/outputs");
         assert_eq!(join_inside(base, "a/b.txt").unwrap(), base.join("a/b.txt"));
         assert_eq!(join_inside(base, "a/../b.txt").unwrap(), base.join("b.txt"));
-        assert!(matches!(join_inside(base, "../x"), Err(Error::PathEscapes { .. })));
-        assert!(matches!(join_inside(base, "/etc/passwd"), Err(Error::PathEscapes { .. })));
+        assert!(matches!(
+            join_inside(base, "../x"),
+            Err(Error::PathEscapes { .. })
+        ));
+        assert!(matches!(
+            join_inside(base, "/etc/passwd"),
+            Err(Error::PathEscapes { .. })
+        ));
     }
 
     #[test]

@@ -187,7 +187,10 @@ impl Recorder {
         tags
     }
 
-    fn merged(&self, pick: impl Fn(&Record) -> Option<(&Map<String, Value>, bool)>) -> Map<String, Value> {
+    fn merged(
+        &self,
+        pick: impl Fn(&Record) -> Option<(&Map<String, Value>, bool)>,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         for r in lock(&self.records).iter() {
             if let Some((values, reset)) = pick(r) {

@@ -332,7 +332,10 @@ mod tests {
             list: vec![],
         })
         .unwrap_err();
-        assert!(matches!(&err, Error::NonFinite { key } if key == "inner"), "{err}");
+        assert!(
+            matches!(&err, Error::NonFinite { key } if key == "inner"),
+            "{err}"
+        );
         let mut m = BTreeMap::new();
         m.insert("a", vec![1.0, f64::INFINITY]);
         assert!(matches!(to_json_map(&m), Err(Error::NonFinite { key }) if key == "a"));
@@ -341,7 +344,10 @@ mod tests {
 
     #[test]
     fn non_maps_and_bad_names_are_refused() {
-        assert!(matches!(to_json_map(&3), Err(Error::NotAMap { found: "a number" })));
+        assert!(matches!(
+            to_json_map(&3),
+            Err(Error::NotAMap { found: "a number" })
+        ));
         let mut m = BTreeMap::new();
         m.insert("@@@", 1);
         assert!(matches!(to_json_map(&m), Err(Error::InvalidName { .. })));

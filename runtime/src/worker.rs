@@ -9,12 +9,17 @@ use crate::sink::{Ending, MetricEvent, Sink, Update};
 use crate::summary;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How often buffered data is pushed out while events keep arriving.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// How long the idle writer first sleeps before looking at the queue again; each empty look
+/// doubles it, up to `IDLE_MAX`. Events wait at most this long before the writer takes them
+/// (rows reach the files at the next flush anyway); the queue's capacity absorbs bursts meanwhile.
+const IDLE_MIN: Duration = Duration::from_micros(50);
+const IDLE_MAX: Duration = Duration::from_millis(10);
 /// At most this many errors are kept for the end report (all are logged).
 const MAX_ERRORS: usize = 32;
 
@@ -24,7 +29,8 @@ pub(crate) enum Msg {
         id: u32,
         value: f64,
         step: Option<i64>,
-        timestamp: Timestamp,
+        /// Read by the caller, converted to a [`Timestamp`] here, off the caller's thread.
+        timestamp: SystemTime,
     },
     /// Announces the name of metric `id`, before its first value.
     Name(u32, Arc<str>),
@@ -107,19 +113,34 @@ impl Worker {
             self.apply(update);
         }
         self.flush();
+        let mut idle = IDLE_MIN;
         loop {
-            let msg = match rx.recv_timeout(FLUSH_INTERVAL) {
+            let msg = match rx.try_recv() {
                 Ok(msg) => msg,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.flush();
+                Err(TryRecvError::Empty) => {
+                    // Nothing queued. This thread sleeps rather than block on the channel: a
+                    // blocked receiver must be woken by the next sender, a futex syscall that
+                    // costs the logging call ~10 µs. Flush and end requests, and a caller that
+                    // finds the queue full, unpark it at once.
+                    if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+                        self.flush();
+                    }
+                    std::thread::park_timeout(idle);
+                    idle = (idle * 2).min(IDLE_MAX);
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => {
+                Err(TryRecvError::Disconnected) => {
                     // Every handle is gone without an explicit end (a leaked guard).
-                    self.finish(Status::Succeeded, None, None, Instant::now() + Duration::from_secs(10));
+                    self.finish(
+                        Status::Succeeded,
+                        None,
+                        None,
+                        Instant::now() + Duration::from_secs(10),
+                    );
                     return;
                 }
             };
+            idle = IDLE_MIN;
             let mut next = Some(msg);
             while let Some(msg) = next.take() {
                 match msg {
@@ -129,6 +150,7 @@ impl Worker {
                         step,
                         timestamp,
                     } => {
+                        let timestamp = Timestamp::from_system_time(timestamp);
                         self.batch.push((id, value, step, timestamp));
                         if self.batch.len() >= 4096 {
                             self.dispatch_metrics();
@@ -150,7 +172,12 @@ impl Worker {
                     }
                     Msg::ArtifactRef(r) => {
                         self.dispatch_metrics();
-                        match lineage::resolve(*r, &self.cfg.uuid, &self.cfg.run_dir, &self.cfg.context_root) {
+                        match lineage::resolve(
+                            *r,
+                            &self.cfg.uuid,
+                            &self.cfg.run_dir,
+                            &self.cfg.context_root,
+                        ) {
                             Ok(artifact) => self.apply(Update::Lineage(vec![artifact])),
                             Err(e) => self.error("artifact ref", &e),
                         }
@@ -331,7 +358,9 @@ impl Worker {
         let mut failures = Vec::new();
         for sink in &mut self.sinks {
             match sink.end(&ending) {
-                Ok(left) => undelivered.extend(left.into_iter().map(|l| format!("{}: {l}", sink.name()))),
+                Ok(left) => {
+                    undelivered.extend(left.into_iter().map(|l| format!("{}: {l}", sink.name())))
+                }
                 Err(e) => failures.push((sink.name(), e)),
             }
         }
@@ -404,7 +433,11 @@ fn event_summaries(
                 }
                 items.push(Artifact {
                     name: stem.clone(),
-                    kind: if is_system { ArtifactKind::System } else { kind },
+                    kind: if is_system {
+                        ArtifactKind::System
+                    } else {
+                        kind
+                    },
                     path: Some(format!("{base}/{kind_name}/{stem}.plx")),
                     summary,
                     connection: connection.map(str::to_owned),

@@ -32,7 +32,9 @@ impl EventFile {
         }
         let file = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(open_event_file(&self.path, b"step|timestamp|metric")?),
+            None => self
+                .file
+                .insert(open_event_file(&self.path, b"step|timestamp|metric")?),
         };
         file.write_all(&self.buf)
             .map_err(|e| Error::io(format!("cannot append to {}", self.path.display()), e))?;
@@ -80,7 +82,6 @@ impl EventFiles {
             dropped_rows: 0,
         }
     }
-
 
     fn write_all(&mut self) -> Result<(), Error> {
         let mut first_error = None;

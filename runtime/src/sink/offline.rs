@@ -76,7 +76,12 @@ pub(crate) fn load(run_dir: &Path) -> Result<Option<(RunRecord, Vec<Artifact>)>,
             )
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(Error::io(format!("cannot read {}", lineage_path.display()), e)),
+        Err(e) => {
+            return Err(Error::io(
+                format!("cannot read {}", lineage_path.display()),
+                e,
+            ))
+        }
     };
     Ok(Some((record, lineage)))
 }

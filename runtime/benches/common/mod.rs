@@ -1,0 +1,151 @@
+//! What the benchmarks share: temporary folders, the settings of each mode, a server that
+//! never answers, and whether this is a quick smoke run.
+
+#![allow(dead_code)] // Each bench binary uses a part of this module.
+
+use polytrack::Settings;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Whether the binary runs as a smoke test (`cargo test --benches`, or `cargo bench -- --test`):
+/// each benchmark once, with small workloads. Divan decides the same way.
+pub fn is_smoke() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench")
+}
+
+/// A folder under the system's temporary folder, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "polytrack-bench-{what}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("cannot create a temporary folder");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Offline mode into `root` (event files, `run.plx.json`), ignoring the process environment.
+pub fn offline(root: &Path) -> Settings {
+    Settings::new()
+        .offline(true)
+        .offline_root(root)
+        .env([("HOME", "/nonexistent")])
+}
+
+/// A managed (in-cluster) run writing its event files under `context_root`, with a Polyaxon
+/// API at `host` (the benchmarks give it a dead or silent loopback address).
+pub fn managed(context_root: &Path, host: &str) -> Settings {
+    Settings::new().env([
+        ("HOME", "/nonexistent".to_owned()),
+        ("POLYAXON_IS_MANAGED", "true".to_owned()),
+        (
+            "POLYAXON_RUN_INSTANCE",
+            format!("bench.perf.runs.{}", polytrack::new_uuid()),
+        ),
+        ("POLYAXON_CONTEXT_ROOT", context_root.display().to_string()),
+        ("POLYAXON_COLLECT_ARTIFACTS", "true".to_owned()),
+        ("POLYAXON_HOST", host.to_owned()),
+        ("POLYAXON_AUTH_TOKEN", "bench-token".to_owned()),
+    ])
+}
+
+/// An external run (project and host, not managed) writing its event files into `dir`.
+pub fn external(dir: &Path, host: &str) -> Settings {
+    Settings::new()
+        .project("bench/perf")
+        .host(host)
+        .artifacts_path(dir)
+        .collect_artifacts(true)
+        .env([
+            ("HOME", "/nonexistent"),
+            ("POLYAXON_AUTH_TOKEN", "bench-token"),
+        ])
+}
+
+/// `http://127.0.0.1:<port>` where nothing listens: every connection is refused.
+pub fn dead_host() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("cannot bind a loopback port");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A loopback server that accepts connections, reads what it is sent and never answers: the
+/// slowest server there is. It stops by itself after `lifetime`, or when dropped.
+pub struct SilentServer {
+    url: String,
+    stop: Arc<AtomicBool>,
+}
+
+impl SilentServer {
+    pub fn start(lifetime: Duration) -> SilentServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("cannot make the listener non-blocking");
+        let url = format!(
+            "http://{}",
+            listener.local_addr().expect("no local address")
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let until = Instant::now() + lifetime;
+            let mut held: Vec<TcpStream> = Vec::new();
+            let mut buf = [0u8; 4096];
+            while Instant::now() < until && !flag.load(Ordering::Relaxed) {
+                if let Ok((stream, _)) = listener.accept() {
+                    let _ = stream.set_nonblocking(true);
+                    held.push(stream);
+                }
+                held.retain_mut(|s| !matches!(s.read(&mut buf), Ok(0)));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        SilentServer { url, stop }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `count` metric names: `metric_000`, `metric_001`, ...
+pub fn names(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("metric_{i:03}")).collect()
+}
+
+/// This process's peak resident memory (VmHWM), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

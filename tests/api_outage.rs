@@ -1,0 +1,240 @@
+//! Outages against the real Polyaxon server, through a fault-injecting proxy: the server
+//! going away mid-run, a slow server, and a process killed with updates pending, whose
+//! spool a later `init` of the same run, or `polytrack::push`, delivers.
+
+#[path = "api_support.rs"]
+mod support;
+
+use polytrack::{ArtifactKind, Status};
+use polytrack_tests::{scratch, server};
+use serde_json::json;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::{capture_logs, settings, Api, Fault, Proxy};
+
+fn spool_text(run_dir: &Path) -> String {
+    std::fs::read_to_string(run_dir.join(".polytrack/spool.jsonl")).unwrap_or_default()
+}
+
+#[test]
+fn outage_mid_run_loses_nothing() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let root = scratch("api-outage");
+    let run = polytrack::init_with(settings(&proxy.url(), &root).tags(["t0"])).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    let run_dir = root.join(&uuid);
+    run.log_inputs(&json!({"a": 1})).unwrap();
+    run.log_tags(["x"]).unwrap();
+    run.log_metric_at("loss", 0.9, 1).unwrap();
+    run.flush(Duration::from_secs(5)).unwrap();
+
+    proxy.set(Fault::Down);
+    run.log_inputs(&json!({"b": 2})).unwrap();
+    run.log_tags(["x", "y"]).unwrap();
+    run.log_outputs(&json!({"partial": true})).unwrap();
+    let file = run.get_outputs_path("during-outage.txt").unwrap();
+    std::fs::write(&file, "written while the server was down").unwrap();
+    run.log_artifact_ref(&file, ArtifactKind::File, None)
+        .unwrap();
+    for step in 2..=4 {
+        run.log_metric_at("loss", 1.0 / step as f64, step).unwrap();
+    }
+    run.flush(Duration::from_secs(5)).unwrap();
+    // The updates wait in the spool while the server is away.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !spool_text(&run_dir).contains("during-outage") {
+        assert!(
+            Instant::now() < deadline,
+            "nothing spooled: {}",
+            spool_text(&run_dir)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        proxy.seen().iter().any(|s| !s.forwarded),
+        "the client kept trying"
+    );
+
+    proxy.set(Fault::Pass);
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+
+    let got = api.run(&uuid);
+    assert_eq!(got["inputs"], json!({"a": 1, "b": 2}));
+    assert_eq!(got["tags"], json!(["t0", "x", "y"]));
+    assert_eq!(got["outputs"]["partial"], true);
+    assert_eq!(got["outputs"]["loss"], 0.25);
+    assert_eq!(api.statuses(&uuid), ["created", "running", "succeeded"]);
+    let lineage = api.lineage(&uuid);
+    let outage_refs = lineage.iter().filter(|(n, _)| n == "during-outage").count();
+    assert_eq!(outage_refs, 1, "{lineage:?}");
+    assert!(
+        lineage.contains(&("loss".into(), "metric".into())),
+        "{lineage:?}"
+    );
+    assert_eq!(api.metric(&uuid, "loss"), [0.9, 0.5, 1.0 / 3.0, 0.25]);
+    assert!(server
+        .store
+        .join(&uuid)
+        .join("outputs/during-outage.txt")
+        .exists());
+    assert!(
+        !run_dir.join(".polytrack").exists(),
+        "the drained spool is gone"
+    );
+    let logs = support::logs().join("\n");
+    assert!(
+        logs.contains("retried with backoff") && logs.contains("answers again"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn slow_server_gets_everything() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    proxy.set(Fault::Delay(Duration::from_millis(300)));
+    let root = scratch("api-slow");
+    let run = polytrack::init_with(settings(&proxy.url(), &root)).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    for i in 0..200 {
+        run.log_input(&format!("k{i}"), &i).unwrap();
+        run.log_metric_at("loss", f64::from(i), i64::from(i))
+            .unwrap();
+    }
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(
+        api.run(&uuid)["inputs"].as_object().map(|m| m.len()),
+        Some(200)
+    );
+    assert_eq!(api.metric(&uuid, "loss").len(), 200);
+}
+
+#[test]
+fn busy_server_retry_after_is_honoured() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    proxy.set(Fault::Unavailable {
+        retry_after_secs: 1,
+    });
+    let root = scratch("api-busy");
+    let run = polytrack::init_with(settings(&proxy.url(), &root)).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    run.log_inputs(&json!({"during": "503"})).unwrap();
+    // Two answered tries of the create, at least the server's Retry-After apart.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tries = loop {
+        let tries: Vec<Instant> = proxy
+            .seen()
+            .iter()
+            .filter(|s| s.path.ends_with("/runs/sync"))
+            .map(|s| s.at)
+            .collect();
+        if tries.len() >= 2 {
+            break tries;
+        }
+        assert!(Instant::now() < deadline, "no retry seen");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        tries[1] - tries[0] >= Duration::from_millis(950),
+        "{:?}",
+        tries[1] - tries[0]
+    );
+    proxy.set(Fault::Pass);
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(api.run(&uuid)["inputs"], json!({"during": "503"}));
+}
+
+/// Runs the child with the server away, kills it, and returns its run's uuid.
+fn run_and_kill_child(proxy: &Proxy, root: &Path) -> String {
+    proxy.set(Fault::Down);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_api-child"))
+        .arg(proxy.url())
+        .arg(root)
+        .spawn()
+        .unwrap();
+    let marker = root.join("uuid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !marker.exists() {
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the child did not get ready");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    proxy.set(Fault::Pass);
+    let uuid = std::fs::read_to_string(marker).unwrap();
+    let spool = spool_text(&root.join(&uuid));
+    assert!(
+        spool.contains("before-kill") && spool.contains("\"op\":\"create\""),
+        "{spool}"
+    );
+    uuid
+}
+
+#[test]
+fn killed_process_is_replayed_on_next_init() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let root = scratch("api-kill-init");
+    let uuid = run_and_kill_child(&proxy, &root);
+    assert_eq!(
+        api.status_of(&format!("/api/v1/{}/runs/{uuid}", support::PROJECT)),
+        404
+    );
+
+    let run = polytrack::init_with(settings(&proxy.url(), &root).run_uuid(&uuid)).unwrap();
+    run.log_tags(["after-restart"]).unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.status, Some(Status::Succeeded));
+
+    let got = api.run(&uuid);
+    assert_eq!(got["name"], "killed");
+    assert_eq!(got["inputs"], json!({"lr": 0.1, "epochs": 3}));
+    assert_eq!(got["tags"], json!(["before-kill", "after-restart"]));
+    assert_eq!(got["outputs"]["best"], 0.5);
+    assert_eq!(api.statuses(&uuid), ["created", "running", "succeeded"]);
+    assert!(!root.join(&uuid).join(".polytrack").exists());
+}
+
+#[test]
+fn killed_process_is_delivered_by_push() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let root = scratch("api-kill-push");
+    let uuid = run_and_kill_child(&proxy, &root);
+
+    let env = support::env(&root);
+    let settings = polytrack::Settings::new().host(proxy.url()).env(env);
+    let report = polytrack::push_with(root.join(&uuid), None, settings).unwrap();
+    assert_eq!(report.uuid, uuid);
+    assert!(report.replayed >= 4, "{report:?}");
+    let got = api.run(&uuid);
+    assert_eq!(got["inputs"], json!({"lr": 0.1, "epochs": 3}));
+    assert_eq!(got["tags"], json!(["before-kill"]));
+    assert_eq!(got["outputs"]["best"], 0.5);
+    assert_eq!(got["status"], "running", "killed: nobody said how it ended");
+    assert!(
+        !root.join(&uuid).join(".polytrack").exists(),
+        "the spool is drained"
+    );
+}
