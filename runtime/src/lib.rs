@@ -26,8 +26,14 @@
 //!
 //! Logging calls never do I/O: they put a small event on a bounded queue (one atomic load and
 //! nothing else when no run is active). A background thread owns the run's files and its HTTP
-//! client, batches events into Polyaxon's event files, and mirrors the run's data. See the
-//! [`sink`] module for the modes and what each writes.
+//! client, batches events into Polyaxon's event files, and mirrors the run's data.
+//!
+//! | mode | what the background thread writes |
+//! | --- | --- |
+//! | offline | event files, `run.plx.json`, `lineages.plx.json` under `<offline root>/runs/<uuid>` |
+//! | managed | event files under `<context root>/artifacts/<uuid>` (with `POLYAXON_COLLECT_ARTIFACTS`), run data through the API |
+//! | external | event files under `<artifacts root>/<uuid>`, a new run through the API, uploaded at the end |
+//! | no-op | nothing |
 //!
 //! When the queue is full (the writer is stalled: a hung disk, say), a logging call waits at
 //! most [`Settings::queue_timeout`] (100 ms by default) and then returns
@@ -51,7 +57,7 @@ mod rank;
 mod record;
 mod resources;
 mod run;
-pub mod sink;
+mod sink;
 mod summary;
 pub mod testing;
 mod value;

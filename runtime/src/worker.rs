@@ -352,7 +352,6 @@ impl Worker {
             status,
             record: &self.record,
             lineage: &self.lineage,
-            run_dir: &self.cfg.run_dir,
             deadline,
         };
         let mut failures = Vec::new();

@@ -30,7 +30,7 @@ pub struct PushReport {
     pub uploaded_files: usize,
     /// Size of the uploaded tar.gz, in bytes.
     pub uploaded_bytes: u64,
-    /// Updates replayed from the spool of a managed or external run (see [`crate::sink`]).
+    /// Updates replayed from the spool of a managed or external run.
     pub replayed: usize,
 }
 

@@ -5,10 +5,10 @@
 //!
 //! | mode | sinks |
 //! | --- | --- |
-//! | offline | [`EventFiles`](files::EventFiles) + [`OfflineStore`](offline::OfflineStore) |
-//! | managed | [`EventFiles`](files::EventFiles) (when `POLYAXON_COLLECT_ARTIFACTS`) + the API |
-//! | external | [`EventFiles`](files::EventFiles) + the API |
-//! | tests | [`Recorder`](crate::testing::Recorder) |
+//! | offline | `EventFiles` + `OfflineStore` |
+//! | managed | `EventFiles` (when `POLYAXON_COLLECT_ARTIFACTS`) + the API |
+//! | external | `EventFiles` + the API |
+//! | tests | `Recorder` |
 //!
 //! A sink runs on the worker thread, so it must not block for long: a sink that talks to a
 //! slow service hands the work to a thread of its own.
@@ -21,7 +21,6 @@ use crate::kind::Status;
 use crate::pytime::Timestamp;
 use crate::record::{Artifact, Condition, RunRecord};
 use serde_json::{Map, Value};
-use std::path::Path;
 use std::time::Instant;
 
 /// One metric value, as the worker hands it to sinks.
@@ -83,8 +82,6 @@ pub struct Ending<'a> {
     pub record: &'a RunRecord,
     /// Every lineage entry of the run.
     pub lineage: &'a [Artifact],
-    /// The run's folder.
-    pub run_dir: &'a Path,
     /// When `end` must be done.
     pub deadline: Instant,
 }
