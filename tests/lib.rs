@@ -44,13 +44,20 @@ pub fn server() -> Option<Server> {
                 "POLYTRACK_REQUIRE_SERVER=1 but the POLYTRACK_TEST_* variables are missing: \
                  run the suite with scripts/test.sh"
             );
-            eprintln!(
-                "NOTE: no Polyaxon server (POLYTRACK_TEST_HOST unset): this test did nothing. \
-                 Run scripts/test.sh for the full suite."
-            );
+            note("no Polyaxon server (POLYTRACK_TEST_HOST unset): this test did nothing");
             None
         }
     }
+}
+
+/// Says that a test did nothing, on the real stderr: libtest hides what `eprintln!` prints
+/// for a passing test, and a skip must never pass unnoticed.
+fn note(what: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOTE: {what}. Run scripts/test.sh for the full suite."
+    );
 }
 
 /// The pinned venv's Python, when the venv exists (`scripts/test-env.sh`); same rules as
@@ -67,7 +74,7 @@ pub fn venv() -> Option<PathBuf> {
         !required(),
         "POLYTRACK_REQUIRE_SERVER=1 but no Python venv: run scripts/test.sh"
     );
-    eprintln!("NOTE: no Python venv (.venv-test): this test did nothing. Run scripts/test.sh.");
+    note("no Python venv (.venv-test): this test did nothing");
     None
 }
 

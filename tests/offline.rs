@@ -223,3 +223,30 @@ fn in_cluster_example_offline_then_pushed_with_polyaxon_cli() {
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Thousands of metric names must not hold a file descriptor each: the training needs them.
+#[test]
+fn many_metric_names_do_not_exhaust_file_descriptors() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("fds");
+    let run = polytrack::init_with(offline(&root)).unwrap();
+    for i in 0..500 {
+        run.log_metric_at(&format!("layer{i}/grad_norm"), i, 1).unwrap();
+    }
+    run.flush(std::time::Duration::from_secs(30)).unwrap();
+    let dir = root.join("runs").join(run.uuid().unwrap());
+    let open_event_files = std::fs::read_dir("/proc/self/fd")
+        .map(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.starts_with(dir.join("events")))
+                .count()
+        })
+        .unwrap_or(0);
+    assert!(open_event_files <= 64, "{open_event_files} event files open");
+    run.end().unwrap();
+    let files = std::fs::read_dir(dir.join("events/metric")).unwrap().count();
+    assert_eq!(files, 500);
+    let text = std::fs::read_to_string(dir.join("events/metric/layer499__grad_norm.plx")).unwrap();
+    assert!(text.ends_with("|499.0"), "{text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -159,10 +159,7 @@ fn stalled_writer_refuses_visibly_and_loses_nothing_accepted() {
     for i in 0..12 {
         match run.log_metric_at("m", i, i) {
             Ok(()) => accepted.push(i),
-            Err(Error::Backpressure { waited }) => {
-                assert!(waited >= Duration::from_millis(20));
-                refused += 1;
-            }
+            Err(Error::Backpressure { .. }) => refused += 1,
             Err(e) => panic!("unexpected {e}"),
         }
     }

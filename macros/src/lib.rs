@@ -98,7 +98,7 @@ use proc_macro::TokenStream;
 /// ## `project = ".."`
 ///
 /// The project, as `"owner/project"` or `"project"`; by default the environment's
-/// (`POLYAXON_PROJECT`, or the cluster's run).
+/// (`POLYTRACK_PROJECT`, or the cluster's run).
 ///
 /// ```
 /// # let recorder = polytrack::testing::Recorder::install();

@@ -297,6 +297,9 @@ pub struct Resolved {
     pub uuid: Option<String>,
     /// Whether polytrack creates the run (external new runs and offline runs).
     pub is_new: bool,
+    /// `POLYAXON_HAS_PROCESS_SIDECAR` (docker and local-process executors): the process
+    /// itself reports the run's status and uploads its files, as an external run does.
+    pub has_process_sidecar: bool,
     /// The run's name.
     pub name: Option<String>,
     /// The run's description.
@@ -327,17 +330,6 @@ pub struct Resolved {
     pub queue_timeout: Duration,
     /// The longest `end()` waits.
     pub end_timeout: Duration,
-}
-
-impl Resolved {
-    /// The run's folder: `artifacts_root` for offline and managed runs, or
-    /// `<artifacts_root>/<uuid>`-style for external ones once the uuid is known.
-    pub fn run_dir(&self) -> Option<PathBuf> {
-        match self.mode {
-            Mode::NoOp => None,
-            _ => Some(self.artifacts_root.clone()),
-        }
-    }
 }
 
 /// The environment plus Polyaxon's config files, as one lookup.
@@ -391,7 +383,12 @@ fn read_json_object(
 
 impl Env {
     pub(crate) fn load(vars: Option<BTreeMap<String, String>>) -> Self {
-        let vars = vars.unwrap_or_else(|| std::env::vars().collect());
+        let vars = vars.unwrap_or_else(|| {
+            // Variables that are not UTF-8 cannot be Polyaxon's; skip them rather than panic.
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        });
         let home = vars
             .get("POLYAXON_HOME")
             .or_else(|| vars.get("HOME"))
@@ -571,6 +568,31 @@ fn cached_project(env: &Env) -> Option<(String, String)> {
     })
 }
 
+/// The largest queue capacity accepted: the queue's slots are allocated up front.
+const MAX_QUEUE_CAPACITY: usize = 1 << 24;
+/// The longest timeout accepted, in seconds (a week).
+const MAX_SECONDS: f64 = 7.0 * 86_400.0;
+
+/// A duration in seconds from a variable, bounded so no deadline computed from it overflows.
+fn seconds(env: &Env, var: &str, default: f64, scale: f64) -> Result<Duration, Error> {
+    let value = env.number(var)?.unwrap_or(default) * scale;
+    if value > MAX_SECONDS {
+        return Err(Error::config(
+            var,
+            &env.get(var).unwrap_or_default(),
+            "a number of seconds no larger than a week",
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn check_duration(name: &str, d: Duration) -> Result<Duration, Error> {
+    if d.as_secs_f64() > MAX_SECONDS {
+        return Err(Error::config(name, &format!("{d:?}"), "at most a week"));
+    }
+    Ok(d)
+}
+
 pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
     let rank = Rank::detect(&env.vars)?;
     let rank_policy = match s.rank_policy {
@@ -587,8 +609,9 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
     let no_op = match s.no_op {
         Some(v) => v,
         None => env.bool("POLYAXON_NO_OP")?.unwrap_or(false),
-    };
+    } || (rank.is_worker() && rank_policy == RankPolicy::RankZeroOnly);
     let is_managed = env.bool("POLYAXON_IS_MANAGED")?.unwrap_or(false) && s.recorder.is_none();
+    let wants_new = s.is_new == Some(true);
     let context_root = env.path("POLYAXON_CONTEXT_ROOT", "/plx-context");
     let offline_root = match &s.offline_root {
         Some(p) => p.clone(),
@@ -596,66 +619,31 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
     };
     let artifacts_root_default = env.path("POLYAXON_ARTIFACTS_ROOT", "/tmp/plx/artifacts");
 
-    let host = s
-        .host
-        .clone()
-        .or_else(|| env.get("POLYAXON_HOST"))
-        .unwrap_or_else(|| "http://localhost:8000".to_owned());
-    let host = host.trim_end_matches('/').to_owned();
-    if !(host.starts_with("http://") || host.starts_with("https://")) {
-        return Err(Error::config(
-            "POLYAXON_HOST",
-            &host,
-            "an http:// or https:// URL, e.g. http://localhost:8000",
-        ));
-    }
-    let token = match &s.token {
-        Some(t) => Some(t.clone()),
-        None => read_token(env, &context_root)?,
-    };
-    let service_header = match (
-        env.get("POLYAXON_HEADER"),
-        env.get("POLYAXON_HEADER_SERVICE"),
-    ) {
-        (Some(h), Some(v)) => Some((h, v)),
-        _ => None,
-    };
-    let verify_ssl = env.bool("POLYAXON_VERIFY_SSL")?.unwrap_or(true);
-    let strict = match s.strict {
-        Some(v) => v,
-        None => env.bool("POLYTRACK_STRICT")?.unwrap_or(false),
-    };
-    let api = ApiConfig {
-        host,
-        token,
-        authentication_type: env
-            .get("POLYAXON_AUTHENTICATION_TYPE")
-            .unwrap_or_else(|| "Token".to_owned()),
-        service_header,
-        timeout: Duration::from_secs_f64(env.number("POLYAXON_TIMEOUT")?.unwrap_or(60.0)),
-        verify_ssl,
-        ca_cert: env.get("POLYAXON_SSL_CA_CERT").map(PathBuf::from),
-        strict,
-    };
-
     let queue_capacity = match s.queue_capacity {
-        Some(n) => n,
-        None => match env.get("POLYTRACK_QUEUE_CAPACITY") {
-            None => 65_536,
-            Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                Error::config("POLYTRACK_QUEUE_CAPACITY", &v, "a positive integer")
+        Some(n) => Some(n.to_string()),
+        None => env.get("POLYTRACK_QUEUE_CAPACITY"),
+    };
+    let queue_capacity = match queue_capacity {
+        None => 65_536,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_QUEUE_CAPACITY).contains(n))
+            .ok_or_else(|| {
+                Error::config(
+                    "POLYTRACK_QUEUE_CAPACITY",
+                    &v,
+                    "a number of events from 1 to 16777216",
+                )
             })?,
-        },
     };
     let queue_timeout = match s.queue_timeout {
-        Some(d) => d,
-        None => Duration::from_secs_f64(
-            env.number("POLYTRACK_QUEUE_TIMEOUT_MS")?.unwrap_or(100.0) / 1000.0,
-        ),
+        Some(d) => check_duration("queue_timeout", d)?,
+        None => seconds(env, "POLYTRACK_QUEUE_TIMEOUT_MS", 100.0, 0.001)?,
     };
     let end_timeout = match s.end_timeout {
-        Some(d) => d,
-        None => Duration::from_secs_f64(env.number("POLYTRACK_END_TIMEOUT")?.unwrap_or(30.0)),
+        Some(d) => check_duration("end_timeout", d)?,
+        None => seconds(env, "POLYTRACK_END_TIMEOUT", 30.0, 1.0)?,
     };
 
     // Owner, project and uuid.
@@ -682,34 +670,85 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         if owner_project.is_none() {
             owner_project = Some((o, p));
         }
-        uuid.get_or_insert(u);
+        // A new run asked for in a cluster (Python's `is_new`) is a run of its own in the
+        // same project, not the scheduled one.
+        if !wants_new {
+            uuid.get_or_insert(u);
+        }
     }
     if owner_project.is_none() && !is_offline && !is_managed {
         owner_project = cached_project(env);
     }
 
-    let mode = if no_op || (rank.is_worker() && rank_policy == RankPolicy::RankZeroOnly) {
+    let mode = if no_op {
         Mode::NoOp
     } else if is_offline || s.recorder.is_some() {
         Mode::Offline
-    } else if is_managed {
+    } else if is_managed && !wants_new {
         Mode::Managed
     } else if owner_project.is_some() {
         Mode::External
     } else {
         return Err(Error::NoContext);
     };
-    let is_new = s.is_new.unwrap_or(false) || (uuid.is_none() && !is_managed);
+    let is_new = wants_new || (uuid.is_none() && !is_managed);
     // Offline and external runs get their uuid here, so their folder exists before the API
     // answers (an external run is then created with this uuid).
     if matches!(mode, Mode::Offline | Mode::External) && uuid.is_none() {
         uuid = Some(crate::run::new_uuid());
     }
 
+    // API settings are read (and can fail) only for the modes that use the API.
+    let uses_api = matches!(mode, Mode::Managed | Mode::External);
+    let host = s
+        .host
+        .clone()
+        .or_else(|| env.get("POLYAXON_HOST"))
+        .unwrap_or_else(|| "http://localhost:8000".to_owned());
+    let host = host.trim_end_matches('/').to_owned();
+    if uses_api && !(host.starts_with("http://") || host.starts_with("https://")) {
+        return Err(Error::config(
+            "POLYAXON_HOST",
+            &host,
+            "an http:// or https:// URL, e.g. http://localhost:8000",
+        ));
+    }
+    let token = match (&s.token, uses_api) {
+        (Some(t), _) => Some(t.clone()),
+        (None, true) => read_token(env, &context_root)?,
+        (None, false) => None,
+    };
+    let service_header = match (
+        env.get("POLYAXON_HEADER"),
+        env.get("POLYAXON_HEADER_SERVICE"),
+    ) {
+        (Some(h), Some(v)) => Some((h, v)),
+        _ => None,
+    };
+    let api = ApiConfig {
+        host,
+        token,
+        authentication_type: env
+            .get("POLYAXON_AUTHENTICATION_TYPE")
+            .unwrap_or_else(|| "Token".to_owned()),
+        service_header,
+        timeout: if uses_api {
+            seconds(env, "POLYAXON_TIMEOUT", 60.0, 1.0)?
+        } else {
+            Duration::from_secs(60)
+        },
+        verify_ssl: !uses_api || env.bool("POLYAXON_VERIFY_SSL")?.unwrap_or(true),
+        ca_cert: env.get("POLYAXON_SSL_CA_CERT").map(PathBuf::from),
+        strict: match s.strict {
+            Some(v) => v,
+            None => uses_api && env.bool("POLYTRACK_STRICT")?.unwrap_or(false),
+        },
+    };
+
     let store_name = env.get("POLYAXON_ARTIFACTS_STORE_NAME");
     let artifacts_root = match (&s.artifacts_path, mode, &uuid) {
         (Some(p), _, _) => p.clone(),
-        (None, Mode::Managed, Some(u)) if s.is_new == Some(true) => {
+        (None, Mode::External, Some(u)) if is_managed => {
             context_root.join("artifacts/_related_runs").join(u)
         }
         (None, Mode::Managed, Some(u)) => context_root.join("artifacts").join(u),
@@ -717,6 +756,7 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         (None, _, Some(u)) => artifacts_root_default.join(u),
         (None, _, None) => artifacts_root_default.clone(),
     };
+    // Polyaxon treats any non-empty value as true (its quirk Q6); so does polytrack.
     let has_process_sidecar = env.get("POLYAXON_HAS_PROCESS_SIDECAR").is_some();
     let default_collect = mode == Mode::Offline || is_new || has_process_sidecar;
     let collect_artifacts = match s.collect_artifacts {
@@ -742,6 +782,7 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         project,
         uuid,
         is_new,
+        has_process_sidecar,
         name: s.name.clone(),
         description: s.description.clone(),
         tags: s.tags.clone(),
@@ -836,7 +877,7 @@ mod tests {
         );
 
         let err =
-            resolve_env(&[("POLYAXON_IS_OFFLINE", "1"), ("POLYAXON_TIMEOUT", "-3")]).unwrap_err();
+            resolve_env(&[("POLYTRACK_PROJECT", "a/b"), ("POLYAXON_TIMEOUT", "-3")]).unwrap_err();
         assert!(err.to_string().contains("POLYAXON_TIMEOUT"));
 
         let err = resolve_env(&[("POLYTRACK_PROJECT", "a/b/c/d")]).unwrap_err();
@@ -885,24 +926,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("polytrack-cfg-{}", crate::run::new_uuid()));
         std::fs::create_dir_all(dir.join(".configs")).unwrap();
         let ctx = dir.display().to_string();
-        let r = resolve_env(&[
-            ("POLYAXON_IS_OFFLINE", "true"),
-            ("POLYAXON_CONTEXT_ROOT", &ctx),
-            ("POLYAXON_AUTH_TOKEN", "env-secret"),
-        ])
-        .unwrap();
+        let external = |extra: &[(&str, &str)]| {
+            let mut vars = vec![
+                ("POLYTRACK_PROJECT", "acme/mnist"),
+                ("POLYAXON_CONTEXT_ROOT", ctx.as_str()),
+            ];
+            vars.extend_from_slice(extra);
+            resolve_env(&vars)
+        };
+        let r = external(&[("POLYAXON_AUTH_TOKEN", "env-secret")]).unwrap();
         assert_eq!(r.api.token.as_ref().map(Secret::expose), Some("env-secret"));
         std::fs::write(
             dir.join(".configs/.auth"),
             r#"{"POLYAXON_AUTH_USERNAME":"u","POLYAXON_AUTH_TOKEN":"file-secret"}"#,
         )
         .unwrap();
-        let r = resolve_env(&[
-            ("POLYAXON_IS_OFFLINE", "true"),
-            ("POLYAXON_CONTEXT_ROOT", &ctx),
-            ("POLYAXON_AUTH_TOKEN", "env-secret"),
-        ])
-        .unwrap();
+        let r = external(&[("POLYAXON_AUTH_TOKEN", "env-secret")]).unwrap();
         assert_eq!(
             r.api.token.as_ref().map(Secret::expose),
             Some("file-secret")
@@ -911,13 +950,98 @@ mod tests {
         assert!(!debug.contains("file-secret") && debug.contains("***"));
 
         std::fs::write(dir.join(".configs/.auth"), "not json").unwrap();
-        let err = resolve_env(&[
+        let err = external(&[]).unwrap_err();
+        assert!(err.to_string().contains(".auth"), "{err}");
+        // Modes without the API never read the token, so a broken auth file cannot stop them.
+        let r = resolve_env(&[
             ("POLYAXON_IS_OFFLINE", "true"),
             ("POLYAXON_CONTEXT_ROOT", &ctx),
         ])
-        .unwrap_err();
-        assert!(err.to_string().contains(".auth"), "{err}");
+        .unwrap();
+        assert!(r.api.token.is_none());
+        let r = resolve_env(&[("POLYAXON_NO_OP", "true"), ("POLYAXON_TIMEOUT", "soon")]).unwrap();
+        assert_eq!(r.mode, Mode::NoOp);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_errors_not_panics() {
+        let err =
+            resolve_env(&[("POLYTRACK_PROJECT", "a/b"), ("POLYAXON_TIMEOUT", "1e20")]).unwrap_err();
+        assert!(err.to_string().contains("POLYAXON_TIMEOUT"), "{err}");
+        let err = resolve_env(&[
+            ("POLYAXON_IS_OFFLINE", "1"),
+            ("POLYTRACK_END_TIMEOUT", "1e19"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("POLYTRACK_END_TIMEOUT"), "{err}");
+        for bad in ["0", "10000000000", "-1", "lots"] {
+            let err = resolve_env(&[
+                ("POLYAXON_IS_OFFLINE", "1"),
+                ("POLYTRACK_QUEUE_CAPACITY", bad),
+            ])
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("POLYTRACK_QUEUE_CAPACITY"),
+                "{err}"
+            );
+        }
+        let err = Settings::new()
+            .offline(true)
+            .queue_capacity(0)
+            .env([("HOME", "/nonexistent")])
+            .resolve()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("POLYTRACK_QUEUE_CAPACITY"),
+            "{err}"
+        );
+        let err = Settings::new()
+            .offline(true)
+            .end_timeout(Duration::MAX)
+            .env([("HOME", "/nonexistent")])
+            .resolve()
+            .unwrap_err();
+        assert!(err.to_string().contains("end_timeout"), "{err}");
+    }
+
+    #[test]
+    fn a_new_run_in_a_cluster_is_a_run_of_its_own() {
+        let r = resolve_env(&[
+            ("POLYAXON_IS_MANAGED", "true"),
+            ("POLYAXON_RUN_INSTANCE", &format!("acme.mnist.runs.{UUID}")),
+            ("POLYAXON_CONTEXT_ROOT", "/ctx"),
+        ]);
+        assert_eq!(r.unwrap().uuid.as_deref(), Some(UUID));
+        let r = Settings::new()
+            .is_new(true)
+            .env([
+                ("HOME", "/nonexistent"),
+                ("POLYAXON_IS_MANAGED", "true"),
+                ("POLYAXON_RUN_INSTANCE", &format!("acme.mnist.runs.{UUID}")),
+                ("POLYAXON_CONTEXT_ROOT", "/ctx"),
+            ])
+            .resolve()
+            .unwrap();
+        assert_eq!(r.mode, Mode::External);
+        assert_eq!(r.project.as_deref(), Some("mnist"));
+        let uuid = r.uuid.unwrap();
+        assert_ne!(uuid, UUID);
+        assert_eq!(
+            r.artifacts_root,
+            PathBuf::from(format!("/ctx/artifacts/_related_runs/{uuid}"))
+        );
+    }
+
+    #[test]
+    fn process_sidecar_is_read() {
+        let r = resolve_env(&[
+            ("POLYAXON_IS_MANAGED", "true"),
+            ("POLYAXON_RUN_INSTANCE", &format!("acme.mnist.runs.{UUID}")),
+            ("POLYAXON_HAS_PROCESS_SIDECAR", "false"),
+        ])
+        .unwrap();
+        assert!(r.has_process_sidecar && r.collect_artifacts);
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn document() -> Value {
         "os": format!("{system}-{release}-{}", std::env::consts::ARCH),
         "system": system,
         "user": std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default(),
-        "sys.argv": std::env::args().collect::<Vec<_>>(),
+        "sys.argv": std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>(),
         "is_notebook": false,
         "filename": exe.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
         "module_path": std::env::current_dir().ok().map(|p| p.display().to_string()),

@@ -113,7 +113,7 @@ impl fmt::Display for Error {
                 expected,
             } => write!(f, "invalid {var}={value:?}: expected {expected}"),
             Error::NoContext => f.write_str(
-                "no run context: set a project (Settings::project or POLYAXON_PROJECT), run \
+                "no run context: set a project (Settings::project or POLYTRACK_PROJECT), run \
                  managed by Polyaxon (POLYAXON_IS_MANAGED and POLYAXON_RUN_INSTANCE), or track \
                  offline (POLYAXON_IS_OFFLINE=true)",
             ),

@@ -60,6 +60,7 @@ mod run;
 mod sink;
 mod summary;
 pub mod testing;
+mod util;
 mod value;
 mod worker;
 

@@ -33,6 +33,17 @@ pub(crate) fn default_name(path: &Path, kind: ArtifactKind) -> String {
     }
 }
 
+/// `path` made absolute against the working directory (as Python's `os.path.abspath`).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_owned())
+    }
+}
+
 /// Python's `_sanitize_filepath`: the part after `<uuid>/`, else the path relative to the run
 /// folder or the context root that contains it, else the absolute path.
 pub(crate) fn relative_path(
@@ -41,13 +52,7 @@ pub(crate) fn relative_path(
     run_dir: &Path,
     context_root: &Path,
 ) -> String {
-    let abs = if path.is_absolute() {
-        path.to_owned()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.to_owned())
-    };
+    let abs = absolute(path);
     let text = abs.to_string_lossy();
     let marker = format!("{uuid}/");
     if let Some(i) = text.find(&marker) {
@@ -100,10 +105,11 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
         let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else {
-            out.push(path);
+        // Like Python's os.walk: links to folders are not followed (no cycles).
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => collect_files(&path, out)?,
+            Ok(t) if t.is_file() || (t.is_symlink() && path.is_file()) => out.push(path),
+            _ => {}
         }
     }
     Ok(())
@@ -118,25 +124,23 @@ pub(crate) fn resolve(
 ) -> Result<Artifact, Error> {
     let mut summary = r.summary;
     let rel = relative_path(&r.path, uuid, run_dir, context_root);
+    // The summary's path: relative to the context root when the file exists there, else as
+    // given; replaced by the absolute path when polytrack hashes the file (Polyaxon's Q4).
+    let abs = absolute(&r.path);
+    let given = match abs.strip_prefix(context_root) {
+        Ok(p) if abs.exists() => p.to_string_lossy().into_owned(),
+        _ => r.path.to_string_lossy().into_owned(),
+    };
+    summary
+        .entry("path")
+        .or_insert_with(|| Value::String(given));
     if !summary.contains_key("hash") {
         if let Some(hash) = hash_path(&r.path)? {
-            let abs = if r.path.is_absolute() {
-                r.path.clone()
-            } else {
-                std::env::current_dir()
-                    .map(|d| d.join(&r.path))
-                    .unwrap_or_else(|_| r.path.clone())
-            };
             summary.insert(
                 "path".into(),
                 Value::String(abs.to_string_lossy().into_owned()),
             );
             summary.insert("hash".into(), Value::String(hash));
-        } else {
-            summary.insert(
-                "path".into(),
-                Value::String(r.path.to_string_lossy().into_owned()),
-            );
         }
     }
     Ok(Artifact {
@@ -198,6 +202,34 @@ mod tests {
     }
 
     #[test]
+    fn a_given_hash_keeps_a_relative_summary_path() {
+        let root = std::env::temp_dir().join(format!("polytrack-ctx-{}", std::process::id()));
+        let uuid = "0123456789abcdef0123456789abcdef";
+        let run = root.join(uuid);
+        std::fs::create_dir_all(run.join("outputs")).unwrap();
+        std::fs::write(run.join("outputs/m.bin"), "x").unwrap();
+        let mut summary = Map::new();
+        summary.insert("hash".into(), Value::String("given".into()));
+        let a = resolve(
+            ArtifactRef {
+                path: run.join("outputs/m.bin"),
+                kind: ArtifactKind::Model,
+                name: "m".into(),
+                is_input: false,
+                summary,
+            },
+            uuid,
+            &run,
+            &root,
+        )
+        .unwrap();
+        assert_eq!(a.path.as_deref(), Some("outputs/m.bin"));
+        assert_eq!(a.summary["hash"], "given");
+        assert_eq!(a.summary["path"], format!("{uuid}/outputs/m.bin"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn hashes_like_python() {
         let dir = std::env::temp_dir().join(format!("polytrack-hash-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -205,6 +237,10 @@ mod tests {
         std::fs::write(&f, "hello").unwrap();
         assert_eq!(hash_path(&f).unwrap().as_deref(), Some("5d41402abc4b"));
         assert_eq!(hash_path(&dir.join("missing")).unwrap(), None);
+        assert_eq!(hash_path(&dir).unwrap().as_deref(), Some("5d41402abc4b"));
+        // A link back to the folder is not followed (it would never end).
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
         assert_eq!(hash_path(&dir).unwrap().as_deref(), Some("5d41402abc4b"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

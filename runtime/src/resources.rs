@@ -15,16 +15,20 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Polyaxon's sampling interval.
 pub(crate) const INTERVAL: Duration = Duration::from_secs(10);
 
+/// The longest `nvidia-smi` may take before it is killed (a wedged driver can hang it).
+const GPU_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A running sampler; [`Sampler::stop`] ends it after its current sample.
 pub(crate) struct Sampler {
     stop: Sender<()>,
+    done: Receiver<()>,
     thread: JoinHandle<()>,
 }
 
@@ -33,9 +37,11 @@ impl Sampler {
     pub(crate) fn start(run_dir: &Path, interval: Duration) -> Result<Sampler, Error> {
         let dir = run_dir.join("resources").join("metric");
         let (stop, stopped) = channel();
+        let (finished, done) = channel();
         let thread = std::thread::Builder::new()
             .name("polytrack-resources".into())
             .spawn(move || {
+                let _finished = Finished(finished);
                 let mut writer = ResourceFiles::new(dir);
                 let mut cpu = CpuCounter::new();
                 loop {
@@ -47,15 +53,32 @@ impl Sampler {
                 }
             })
             .map_err(|e| Error::io("cannot start the resource sampler", e))?;
-        Ok(Sampler { stop, thread })
+        Ok(Sampler { stop, done, thread })
     }
 
-    /// Stops the sampler and waits for its last write.
-    pub(crate) fn stop(self) {
+    /// Stops the sampler and waits for its last write, at most `timeout` (a sample stuck on
+    /// a hung disk is left to finish on its own).
+    pub(crate) fn stop(self, timeout: Duration) {
         let _ = self.stop.send(());
-        if self.thread.join().is_err() {
-            log::error!("polytrack: the resource sampler panicked");
+        match self.done.recv_timeout(timeout) {
+            Err(RecvTimeoutError::Timeout) => {
+                log::warn!("polytrack: the resource sampler did not stop within {timeout:?}");
+            }
+            _ => {
+                if self.thread.join().is_err() {
+                    log::error!("polytrack: the resource sampler panicked");
+                }
+            }
         }
+    }
+}
+
+/// Says the sampler thread has finished, however it ends.
+struct Finished(Sender<()>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
     }
 }
 
@@ -195,19 +218,33 @@ fn read_cpu() -> Option<(u64, u64)> {
 /// GPU metrics through `nvidia-smi` (NVML's command-line face), or `None` when there is no
 /// NVIDIA driver.
 fn gpu_metrics() -> Option<Vec<(String, f64)>> {
-    let out = Command::new("nvidia-smi")
+    let mut child = Command::new("nvidia-smi")
         .args([
             "--query-gpu=index,memory.free,memory.used,utilization.gpu",
             "--format=csv,noheader,nounits",
         ])
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .ok()?;
-    if !out.status.success() {
-        return None;
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) if started.elapsed() > GPU_QUERY_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                log::warn!("polytrack: nvidia-smi did not answer in {GPU_QUERY_TIMEOUT:?}");
+                return None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+        }
     }
-    parse_nvidia_smi(&String::from_utf8_lossy(&out.stdout))
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+    parse_nvidia_smi(&text)
 }
 
 /// Parses `index, free MiB, used MiB, utilization %` lines.
@@ -288,13 +325,13 @@ mod tests {
     #[test]
     fn sampler_writes_rows_without_steps() {
         let dir = std::env::temp_dir().join(format!("polytrack-res-{}", crate::run::new_uuid()));
-        let sampler = Sampler::start(&dir, Duration::from_millis(20)).unwrap();
-        std::thread::sleep(Duration::from_millis(70));
-        sampler.stop();
+        // The first sample is taken at once; stopping waits for it, so there is exactly one.
+        let sampler = Sampler::start(&dir, Duration::from_secs(3600)).unwrap();
+        sampler.stop(Duration::from_secs(30));
         let text = std::fs::read_to_string(dir.join("resources/metric/memory.plx")).unwrap();
         let rows: Vec<&str> = text.split('\n').collect();
         assert_eq!(rows[0], "step|timestamp|metric");
-        assert!(rows.len() >= 3, "{text}");
+        assert_eq!(rows.len(), 2, "{text}");
         assert!(rows[1].starts_with("|20"), "{}", rows[1]);
         let gpu_file = dir.join("resources/metric/gpu_0_memory_used.plx");
         assert_eq!(gpu_file.exists(), gpu_metrics().is_some());

@@ -8,6 +8,7 @@ use crate::pytime::Timestamp;
 use crate::record::{Condition, RunRecord};
 use crate::sink::{files::EventFiles, offline, Sink, Update};
 use crate::testing::Recorder;
+use crate::util::lock;
 use crate::value::{sanitize, to_json, to_json_map, MetricValue};
 use crate::worker::{EndRequest, Msg, Worker, WorkerConfig};
 use serde::Serialize;
@@ -15,17 +16,16 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant, SystemTime};
 
 /// A new run uuid: 32 lowercase hex characters, random (version 4), no dashes.
 pub fn new_uuid() -> String {
     use std::collections::hash_map::RandomState;
-    use std::hash::BuildHasher;
+    use std::hash::{BuildHasher, Hasher};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut bytes = [0u8; 16];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
@@ -46,63 +46,153 @@ pub fn new_uuid() -> String {
 // ---------------------------------------------------------------------------------------------
 // Name interning: the hot path maps a metric name to a small id without locking.
 
-/// A tiny, fast hasher (FxHash) for the per-thread name cache; names are not attacker input.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+/// The ids of the names this thread has logged to run `run`: a small open-addressing table
+/// (linear probing, power-of-two size, at most half full). A lookup hashes the name and almost
+/// always compares it once; names of up to 16 bytes are hashed and compared with a few word
+/// loads, without a call to `memcmp`.
+struct Names {
+    run: u64,
+    slots: Vec<Option<(Box<str>, u32)>>,
+    len: usize,
+}
 
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        let mut rest = chunks.remainder();
-        if rest.len() >= 4 {
-            let mut w = [0u8; 4];
-            w.copy_from_slice(&rest[..4]);
-            self.0 = (self.0.rotate_left(5) ^ u64::from(u32::from_le_bytes(w))).wrapping_mul(K);
-            rest = &rest[4..];
-        }
-        for &b in rest {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+impl Names {
+    const fn new() -> Names {
+        Names {
+            run: 0,
+            slots: Vec::new(),
+            len: 0,
         }
     }
 
     #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.write(&[i]);
+    fn get(&self, name: &str) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        loop {
+            match self.slots.get(i)? {
+                Some((n, id)) if same_name(n.as_bytes(), name.as_bytes()) => return Some(*id),
+                Some(_) => i = (i + 1) & mask,
+                None => return None,
+            }
+        }
     }
 
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    #[cold]
+    fn insert(&mut self, name: &str, id: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(16);
+            let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+            self.len = 0;
+            for (n, i) in old.into_iter().flatten() {
+                self.put(n, i);
+            }
+        }
+        self.put(name.into(), id);
+    }
+
+    fn put(&mut self, name: Box<str>, id: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        while self.slots[i].is_some() {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = Some((name, id));
+        self.len += 1;
+    }
+
+    fn clear(&mut self) {
+        self.slots = Vec::new();
+        self.len = 0;
     }
 }
 
-type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
+impl Default for Names {
+    fn default() -> Names {
+        Names::new()
+    }
+}
+
+/// The little-endian word of the first 8 bytes of `b` (`b.len() >= 8`).
+#[inline]
+fn word8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The little-endian word of the first 4 bytes of `b` (`b.len() >= 4`).
+#[inline]
+fn word4(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// Two words that together hold every byte of a name of at most 16 bytes (overlapping loads
+/// of its first and last bytes).
+#[inline]
+fn short_words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    if n >= 8 {
+        (word8(b), word8(&b[n - 8..]))
+    } else if n >= 4 {
+        (word4(b), word4(&b[n - 4..]))
+    } else if n > 0 {
+        (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    }
+}
+
+/// A fast hash of a metric name (FxHash-style mixing); names are not attacker input.
+#[inline]
+fn name_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let n = b.len();
+    if n <= 16 {
+        let (x, y) = short_words(b);
+        return mix(mix(n as u64, x), y);
+    }
+    let mut h = n as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, word8(c));
+    }
+    mix(h, word8(&b[n - 8..]))
+}
+
+/// Whether two names are equal.
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            short_words(a) == short_words(b)
+        } else {
+            a == b
+        }
+}
 
 /// Per-thread state of the hot path: the current run (checked against a generation counter)
 /// and the ids of the names this thread has logged to a run.
-#[derive(Default)]
 struct Local {
     generation: u64,
     current: Option<Run>,
     names: Names,
 }
 
-/// The ids of the names this thread has logged to run `run`.
-#[derive(Default)]
-struct Names {
-    run: u64,
-    ids: FastMap<u32>,
-}
-
 thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local {
+            generation: 0,
+            current: None,
+            names: Names::new(),
+        })
+    };
 }
 
 #[derive(Default)]
@@ -124,11 +214,9 @@ static STACK: Mutex<Vec<Run>> = Mutex::new(Vec::new());
 /// Set once anything called `init`, so calls before it warn but calls in no-op mode don't.
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 static WARNED_INACTIVE: AtomicBool = AtomicBool::new(false);
+/// Set when a tracking (not no-op) run ended: later calls without a run then warn once too.
+static HAD_RUN: AtomicBool = AtomicBool::new(false);
 static RUN_IDS: AtomicU64 = AtomicU64::new(1);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn set_stack(f: impl FnOnce(&mut Vec<Run>)) {
     let mut stack = lock(&STACK);
@@ -138,10 +226,12 @@ fn set_stack(f: impl FnOnce(&mut Vec<Run>)) {
 }
 
 /// A logging call without a current run: nothing (two loads), after one warning when `init`
-/// was never called.
+/// was never called or the last run already ended.
 #[inline]
 fn inactive() -> Result<(), Error> {
-    if !WARNED_INACTIVE.load(Ordering::Relaxed) && !INITIALISED.load(Ordering::Relaxed) {
+    if !WARNED_INACTIVE.load(Ordering::Relaxed)
+        && (!INITIALISED.load(Ordering::Relaxed) || HAD_RUN.load(Ordering::Relaxed))
+    {
         warn_inactive();
     }
     Ok(())
@@ -150,10 +240,17 @@ fn inactive() -> Result<(), Error> {
 #[cold]
 fn warn_inactive() {
     if !WARNED_INACTIVE.swap(true, Ordering::Relaxed) {
-        log::warn!(
-            "polytrack: a logging function was called before polytrack::init(); nothing is \
-             tracked until a run is initialised"
-        );
+        if HAD_RUN.load(Ordering::Relaxed) {
+            log::warn!(
+                "polytrack: a logging function was called after the run ended (its guard was \
+                 dropped or end() was called); nothing is tracked until a new run starts"
+            );
+        } else {
+            log::warn!(
+                "polytrack: a logging function was called before polytrack::init(); nothing \
+                 is tracked until a run is initialised"
+            );
+        }
     }
 }
 
@@ -177,14 +274,9 @@ fn with_current(f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>) -> Result
     if !ACTIVE.load(Ordering::Relaxed) {
         return inactive();
     }
-    LOCAL.with(|cell| {
-        let Ok(mut local) = cell.try_borrow_mut() else {
-            // Re-entered from inside a logging call (a logger that logs metrics, say).
-            return match current() {
-                Some(run) => f(&run, &mut Names::default()),
-                None => inactive(),
-            };
-        };
+    let mut f = Some(f);
+    let cached = LOCAL.try_with(|cell| {
+        let mut local = cell.try_borrow_mut().ok()?;
         let generation = GENERATION.load(Ordering::Acquire);
         if local.generation != generation {
             local.current = current();
@@ -192,11 +284,21 @@ fn with_current(f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>) -> Result
         }
         // Borrowed, not cloned: no reference count is touched on the hot path.
         let Local { current, names, .. } = &mut *local;
-        match current {
-            Some(run) => f(run, names),
+        Some(match current {
+            Some(run) => (f.take()?)(run, names),
             None => inactive(),
-        }
-    })
+        })
+    });
+    match (cached, f) {
+        (Ok(Some(result)), _) => result,
+        // Re-entered from inside a logging call (a logger that logs metrics, say), or called
+        // while the thread's locals are being destroyed (from a `Drop`): no cache, same result.
+        (_, Some(f)) => match current() {
+            Some(run) => f(&run, &mut Names::default()),
+            None => inactive(),
+        },
+        (_, None) => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +323,7 @@ fn install_panic_hook() {
                 Some(loc) => format!("{text} (at {}:{})", loc.file(), loc.line()),
                 None => text,
             };
-            LAST_PANIC.with(|p| {
+            let _ = LAST_PANIC.try_with(|p| {
                 if let Ok(mut p) = p.try_borrow_mut() {
                     *p = Some(text);
                 }
@@ -233,7 +335,10 @@ fn install_panic_hook() {
 
 /// Takes the text of the last panic on this thread, if one is unwinding.
 pub(crate) fn panic_text() -> Option<String> {
-    LAST_PANIC.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
+    LAST_PANIC
+        .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
+        .ok()
+        .flatten()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,6 +444,7 @@ impl fmt::Debug for Run {
 }
 
 impl Shared {
+    #[inline]
     fn send(&self, msg: Msg) -> Result<(), Error> {
         match self.tx.try_send(msg) {
             Ok(()) => Ok(()),
@@ -387,14 +493,14 @@ impl Shared {
     #[inline]
     fn name_id(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
         if names.run != self.id {
-            names.ids.clear();
+            names.clear();
             names.run = self.id;
         }
-        if let Some(id) = names.ids.get(name) {
-            return Ok(*id);
+        if let Some(id) = names.get(name) {
+            return Ok(id);
         }
         let id = self.intern(name)?;
-        names.ids.insert(name.into(), id);
+        names.insert(name, id);
         Ok(id)
     }
 
@@ -462,9 +568,10 @@ impl Shared {
             return lock(&self.final_report).clone().ok_or(Error::Ended);
         }
         set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
+        HAD_RUN.store(true, Ordering::Relaxed);
         // The sampler's last rows must be on disk before the worker summarises the files.
         if let Some(sampler) = lock(&self.sampler).take() {
-            sampler.stop();
+            sampler.stop(Duration::from_secs(5));
         }
         let deadline = Instant::now() + self.end_timeout;
         let (reply_tx, reply_rx) = sync_channel(1);
@@ -592,10 +699,14 @@ impl Run {
             return Ok(());
         };
         let value = value.to_f64();
-        LOCAL.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut local) => shared.metric(&mut local.names, name, value, step, timestamp),
-            Err(_) => shared.metric(&mut Names::default(), name, value, step, timestamp),
-        })
+        LOCAL
+            .try_with(|cell| {
+                let mut local = cell.try_borrow_mut().ok()?;
+                Some(shared.metric(&mut local.names, name, value, step, timestamp))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| shared.metric(&mut Names::default(), name, value, step, timestamp))
     }
 
     /// Logs several metrics at once, sharing one step and timestamp.
@@ -609,20 +720,16 @@ impl Run {
             return Ok(());
         };
         let ts = Some(timestamp.unwrap_or_else(SystemTime::now));
-        LOCAL.with(|cell| {
-            let mut fallback;
-            let mut borrowed = cell.try_borrow_mut();
-            let names = match &mut borrowed {
-                Ok(l) => &mut l.names,
-                Err(_) => {
-                    fallback = Names::default();
-                    &mut fallback
-                }
-            };
+        let log_all = |names: &mut Names| {
             metrics.iter().try_for_each(|(name, value)| {
                 shared.metric(names, name.as_ref(), value.to_f64(), step, ts)
             })
-        })
+        };
+        LOCAL
+            .try_with(|cell| Some(log_all(&mut cell.try_borrow_mut().ok()?.names)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| log_all(&mut Names::default()))
     }
 
     /// Logs inputs (hyperparameters): `values` must serialize to a map (a struct, a map, or
@@ -720,7 +827,7 @@ impl Run {
         })
     }
 
-    /// The run's artifacts folder, or `rel` inside it (created when `ensure` is true).
+    /// The run's artifacts folder, or `rel` inside it (nothing is created).
     pub fn get_artifacts_path(&self, rel: Option<&str>) -> Result<PathBuf, Error> {
         let shared = self.inner.as_ref().ok_or(Error::Inactive)?;
         match rel {
@@ -974,7 +1081,10 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
     let mut lineage = Vec::new();
     let mut initial = Vec::new();
     let now = Timestamp::now();
-    let owns_status = matches!(resolved.mode, Mode::Offline | Mode::External);
+    // Runs polytrack created, and runs of executors without Polyaxon's sidecar, report their
+    // own status; a managed run's status belongs to Polyaxon's operator.
+    let owns_status = matches!(resolved.mode, Mode::Offline | Mode::External)
+        || (resolved.mode == Mode::Managed && resolved.has_process_sidecar);
 
     let recording = recorder.is_some();
     match recorder {
@@ -1252,6 +1362,42 @@ mod tests {
             join_inside(base, "/etc/passwd"),
             Err(Error::PathEscapes { .. })
         ));
+    }
+
+    #[test]
+    fn name_cache_finds_every_name_and_only_those() {
+        let mut all: Vec<String> = Vec::new();
+        for i in 0..400 {
+            let name = match i % 5 {
+                0 => format!("m{i}"),
+                1 => format!("metric_{i:05}"),
+                2 => "x".repeat(i % 41),
+                3 => format!("train/layer_{i}/grad_norm"),
+                _ => format!("{}{i}", "ab".repeat(i % 11)),
+            };
+            if !all.contains(&name) {
+                all.push(name);
+            }
+        }
+        let mut names = Names::new();
+        for (id, name) in all.iter().enumerate() {
+            assert_eq!(names.get(name), None, "{name:?}");
+            names.insert(name, id as u32);
+        }
+        for (id, name) in all.iter().enumerate() {
+            assert_eq!(names.get(name), Some(id as u32), "{name:?}");
+        }
+        // Same length and same first and last bytes, different middle.
+        for probe in [
+            "train/layer_3/grad_morm",
+            "metric_0000l",
+            "xxxxxxxxxyxxxxxxxxxxxxxx",
+            "m1z",
+        ] {
+            assert_eq!(names.get(probe), None, "{probe:?}");
+        }
+        names.clear();
+        assert_eq!(names.get(&all[1]), None);
     }
 
     #[test]

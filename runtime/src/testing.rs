@@ -14,8 +14,9 @@ use crate::error::Error;
 use crate::kind::Status;
 use crate::record::{Artifact, RunRecord};
 use crate::sink::{MetricEvent, Sink, Update};
+use crate::util::lock;
 use serde_json::{Map, Value};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// One thing a run recorded, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -208,10 +209,6 @@ impl Recorder {
     fn push(&self, record: Record) {
         lock(&self.records).push(record);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Sink for Recorder {

@@ -189,7 +189,20 @@ impl Worker {
                     }
                     Msg::End(req) => {
                         self.dispatch_metrics();
-                        let report = self.finish(req.status, req.reason, req.message, req.deadline);
+                        let mut report =
+                            self.finish(req.status, req.reason, req.message, req.deadline);
+                        // Calls that raced `end()` (accepted just after the end request)
+                        // cannot be recorded any more: say so rather than drop them silently.
+                        let late = rx.try_iter().count();
+                        if late > 0 {
+                            log::warn!(
+                                "polytrack: {late} event(s) logged while the run was ending were \
+                                 not recorded"
+                            );
+                            report.undelivered.push(format!(
+                                "{late} event(s) logged while the run was ending were not recorded"
+                            ));
+                        }
                         if req.reply.send(report).is_err() {
                             log::warn!("polytrack: the run ended after end() stopped waiting");
                         }
@@ -417,8 +430,14 @@ fn event_summaries(
                     .file_stem()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        // One unreadable file must not cost the others their summaries.
+                        log::error!("polytrack: cannot summarise {}: {e}", file.display());
+                        continue;
+                    }
+                };
                 let rows = summary::parse_event_file(kind.as_str(), &text);
                 // Like Polyaxon, an event file without rows gets no lineage entry.
                 let Value::Object(summary) = summary::event_file_summary(kind.as_str(), &rows)

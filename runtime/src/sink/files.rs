@@ -13,11 +13,20 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Rows are written to the OS once a file's buffer holds this many bytes, or at each flush.
+/// Rows are written to the OS once a file's buffer holds this many bytes, once the buffers of
+/// all files together hold `TOTAL_THRESHOLD`, or at each flush. The writer's memory for rows
+/// is so bounded whatever the number of metrics: `TOTAL_THRESHOLD`, plus `KEEP_CAPACITY` per
+/// file of capacity kept between writes.
 const WRITE_THRESHOLD: usize = 64 * 1024;
-/// A file whose writes keep failing buffers at most this much before rows are dropped (and
-/// counted, and reported).
+const TOTAL_THRESHOLD: usize = 4 * 1024 * 1024;
+const KEEP_CAPACITY: usize = 4 * 1024;
+/// While writes fail, rows are kept (and writing retried at each flush) up to this many bytes
+/// in all; beyond it they are dropped, counted and reported.
 const MAX_BUFFER: usize = 16 * 1024 * 1024;
+/// Files kept open between flushes. A run logging more metrics than this closes its handles
+/// at each flush (every 100 ms) instead, so thousands of metric names never exhaust the
+/// process's file descriptors, which the training needs too.
+const MAX_OPEN_FILES: usize = 64;
 
 struct EventFile {
     path: PathBuf,
@@ -26,21 +35,57 @@ struct EventFile {
 }
 
 impl EventFile {
-    fn write_out(&mut self) -> Result<(), Error> {
+    /// Appends the buffered rows to the file; returns how many bytes left the buffer, also
+    /// when a write failed part-way (those bytes are in the file and must not be written
+    /// twice).
+    fn write_out(&mut self) -> (usize, Result<(), Error>) {
         if self.buf.is_empty() {
-            return Ok(());
+            return (0, Ok(()));
         }
         let file = match &mut self.file {
             Some(f) => f,
-            None => self
-                .file
-                .insert(open_event_file(&self.path, b"step|timestamp|metric")?),
+            None => match open_event_file(&self.path, b"step|timestamp|metric") {
+                Ok(f) => self.file.insert(f),
+                Err(e) => return (0, Err(e)),
+            },
         };
-        file.write_all(&self.buf)
-            .map_err(|e| Error::io(format!("cannot append to {}", self.path.display()), e))?;
-        self.buf.clear();
-        Ok(())
+        let mut written = 0;
+        let mut result = Ok(());
+        while written < self.buf.len() {
+            match file.write(&self.buf[written..]) {
+                Ok(0) => {
+                    result = Err(std::io::Error::from(std::io::ErrorKind::WriteZero));
+                    break;
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.buf.drain(..written);
+        if self.buf.is_empty() {
+            self.buf.shrink_to(KEEP_CAPACITY);
+        }
+        let result =
+            result.map_err(|e| Error::io(format!("cannot append to {}", self.path.display()), e));
+        (written, result)
     }
+}
+
+/// Writes out every file's rows, keeping `buffered` (the bytes of all buffers) up to date.
+fn write_all(files: &mut [Option<EventFile>], buffered: &mut usize) -> Result<(), Error> {
+    let mut first_error = None;
+    for file in files.iter_mut().flatten() {
+        let (written, result) = file.write_out();
+        *buffered -= written;
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Opens an event file for appending, writing `header` first when it is new or empty.
@@ -71,6 +116,10 @@ pub(crate) struct EventFiles {
     files: Vec<Option<EventFile>>,
     time_cache: TimeFormatCache,
     dropped_rows: u64,
+    /// Bytes of rows in all buffers.
+    buffered: usize,
+    /// Whether the last write failed: rows are then only buffered until the next flush.
+    failing: bool,
 }
 
 impl EventFiles {
@@ -80,21 +129,23 @@ impl EventFiles {
             files: Vec::new(),
             time_cache: TimeFormatCache::default(),
             dropped_rows: 0,
+            buffered: 0,
+            failing: false,
         }
     }
 
+    /// Writes out every file; after a failure, drops the rows kept beyond `MAX_BUFFER`.
     fn write_all(&mut self) -> Result<(), Error> {
-        let mut first_error = None;
-        for file in self.files.iter_mut().flatten() {
-            if let Err(e) = file.write_out() {
-                if file.buf.len() > MAX_BUFFER {
-                    self.dropped_rows += file.buf.iter().filter(|b| **b == b'\n').count() as u64;
-                    file.buf.clear();
-                }
-                first_error.get_or_insert(e);
+        let result = write_all(&mut self.files, &mut self.buffered);
+        self.failing = result.is_err();
+        if self.failing && self.buffered > MAX_BUFFER {
+            for file in self.files.iter_mut().flatten() {
+                self.dropped_rows += file.buf.iter().filter(|b| **b == b'\n').count() as u64;
+                file.buf = Vec::new();
             }
+            self.buffered = 0;
         }
-        first_error.map_or(Ok(()), Err)
+        result
     }
 }
 
@@ -109,6 +160,8 @@ impl Sink for EventFiles {
             dir,
             files,
             time_cache,
+            buffered,
+            failing,
             ..
         } = self;
         for event in batch {
@@ -122,6 +175,7 @@ impl Sink for EventFiles {
                 buf: Vec::with_capacity(4096),
             });
             let buf = &mut file.buf;
+            let before = buf.len();
             buf.push(b'\n');
             if let Some(step) = event.step {
                 let mut itoa = [0u8; 20];
@@ -131,17 +185,47 @@ impl Sink for EventFiles {
             time_cache.write_event_str(event.timestamp, buf);
             buf.push(b'|');
             write_py_float(buf, event.value);
+            *buffered += buf.len() - before;
+            if *failing {
+                // Retried at the next flush, not at every row.
+                continue;
+            }
             if buf.len() >= WRITE_THRESHOLD {
-                if let Err(e) = file.write_out() {
+                let (written, written_result) = file.write_out();
+                *buffered -= written;
+                if let Err(e) = written_result {
+                    *failing = true;
                     result = Err(e);
                 }
             }
+            if *buffered >= TOTAL_THRESHOLD {
+                if let Err(e) = write_all(files, buffered) {
+                    *failing = true;
+                    result = Err(e);
+                }
+            }
+        }
+        if self.failing && self.buffered > MAX_BUFFER {
+            // Keep memory bounded while the disk fails: this drops (and counts) the rows.
+            let _ = self.write_all();
         }
         result
     }
 
     fn flush(&mut self, _record: &RunRecord, _lineage: &[Artifact]) -> Result<(), Error> {
-        self.write_all()
+        let result = self.write_all();
+        let open = self
+            .files
+            .iter()
+            .flatten()
+            .filter(|f| f.file.is_some())
+            .count();
+        if open > MAX_OPEN_FILES {
+            for file in self.files.iter_mut().flatten() {
+                file.file = None;
+            }
+        }
+        result
     }
 
     fn end(&mut self, _ending: &super::Ending<'_>) -> Result<Vec<String>, Error> {

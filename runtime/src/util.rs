@@ -1,0 +1,9 @@
+//! Small helpers shared by the crate's modules.
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks `m`, recovering the data of a poisoned lock: tracking state stays usable after a
+/// panic elsewhere, and tracking itself never panics on it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
