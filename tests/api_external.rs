@@ -1,6 +1,7 @@
 //! External runs against the real Polyaxon server: polytrack creates the run with its own
 //! uuid, posts its statuses, PATCHes its data (coalesced), posts lineage, and uploads its
-//! folder at the end. Every effect is read back from the API.
+//! folder at the end; a resumed run only sends its data. Every effect is read back from the
+//! API.
 
 #[path = "api_support.rs"]
 mod support;
@@ -164,4 +165,33 @@ fn works_from_inside_a_tokio_runtime() {
         uuid
     });
     assert_eq!(api.run(&uuid)["inputs"], json!({"inside": "tokio"}));
+}
+
+/// Resuming a run by its uuid (not new), as Polyaxon's client does: no create, no status,
+/// and no upload unless it collects artifacts; only its own updates.
+#[test]
+fn resumed_run_sends_only_its_data() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let uuid = api.create_run("resumed");
+    let root = scratch("api-resumed");
+    let run = polytrack::init_with(settings(&proxy.url(), &root).run_uuid(&uuid)).unwrap();
+    assert_eq!(run.mode(), polytrack::Mode::External);
+    run.log_inputs(&json!({"resumed": true})).unwrap();
+    run.log_tags(["again"]).unwrap();
+    run.log_metric_at("loss", 0.1, 1).unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+
+    let got = api.run(&uuid);
+    assert_eq!(got["inputs"], json!({"resumed": true}));
+    assert_eq!(got["tags"], json!(["again"]));
+    assert_eq!(got["outputs"]["loss"], 0.1);
+    assert_eq!(api.statuses(&uuid), ["created"], "no status posted");
+    assert_eq!(proxy.count("POST", "/runs/sync"), 0, "not created again");
+    assert_eq!(proxy.count("POST", "/statuses"), 0);
+    let upload = format!("/runs/{uuid}/artifacts");
+    assert_eq!(proxy.count("POST", &upload), 0, "no upload");
 }

@@ -2,14 +2,34 @@
 //! Polyaxon's scheduler does, and `examples/in_cluster.rs` runs with the environment
 //! Polyaxon's agent sets. The client reads the run, PATCHes its data, posts lineage, writes
 //! event files into the store (standing in for the sidecar's copy), and never posts a status.
+//! Also: a managed run of an executor without the Kubernetes sidecar (docker, local process),
+//! which posts its statuses and uploads its folder itself, and a new run started from inside
+//! a managed one (`is_new`), which polytrack creates.
 
 #[path = "api_support.rs"]
 mod support;
 
-use polytrack::{ArtifactKind, Settings};
-use polytrack_tests::server;
+use polytrack::{ArtifactKind, Mode, Settings, Status};
+use polytrack_tests::{scratch, server};
 use serde_json::json;
-use support::{capture_logs, Api};
+use std::path::Path;
+use support::{capture_logs, Api, Proxy};
+
+/// The environment Polyaxon's agent sets for run `uuid`, with `context_root` as the context.
+fn managed_env(host: &str, uuid: &str, context_root: &Path) -> Vec<(String, String)> {
+    [
+        ("HOME", "/nonexistent".to_owned()),
+        ("POLYAXON_NO_CONFIG", "true".to_owned()),
+        ("POLYAXON_HOST", host.to_owned()),
+        ("POLYAXON_IS_MANAGED", "true".to_owned()),
+        ("POLYAXON_RUN_INSTANCE", format!("default.demo.runs.{uuid}")),
+        ("POLYAXON_CONTEXT_ROOT", context_root.display().to_string()),
+        ("POLYTRACK_END_TIMEOUT", "20".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
 
 #[test]
 fn in_cluster_example_flow() {
@@ -17,21 +37,14 @@ fn in_cluster_example_flow() {
     capture_logs();
     let api = Api::new(&server);
     let uuid = api.create_run("in-cluster");
-    let env = [
-        ("HOME", "/nonexistent".to_owned()),
-        ("POLYAXON_NO_CONFIG", "true".to_owned()),
-        ("POLYAXON_HOST", server.host.clone()),
-        ("POLYAXON_IS_MANAGED", "true".to_owned()),
-        ("POLYAXON_RUN_INSTANCE", format!("default.demo.runs.{uuid}")),
-        (
-            "POLYAXON_CONTEXT_ROOT",
-            server.context_root.display().to_string(),
-        ),
-        ("POLYAXON_COLLECT_ARTIFACTS", "true".to_owned()),
-        ("POLYAXON_HEADER", "X-POLYAXON-SERVICE".to_owned()),
-        ("POLYAXON_HEADER_SERVICE", "runner".to_owned()),
-        ("POLYTRACK_END_TIMEOUT", "20".to_owned()),
-    ];
+    let mut env = managed_env(&server.host, &uuid, &server.context_root);
+    for (k, v) in [
+        ("POLYAXON_COLLECT_ARTIFACTS", "true"),
+        ("POLYAXON_HEADER", "X-POLYAXON-SERVICE"),
+        ("POLYAXON_HEADER_SERVICE", "runner"),
+    ] {
+        env.push((k.into(), v.into()));
+    }
 
     // examples/in_cluster.rs, with fixed values instead of random ones.
     let run = polytrack::init_with(Settings::new().env(env)).unwrap();
@@ -91,4 +104,92 @@ fn in_cluster_example_flow() {
         !server.store.join(&uuid).join(".polytrack").exists(),
         "no spool left behind"
     );
+}
+
+/// `POLYAXON_HAS_PROCESS_SIDECAR`: still a managed run (its uuid, read at init), but nothing
+/// else reports its status or copies its files, so the process does both.
+#[test]
+fn process_sidecar_run_reports_its_status_and_uploads() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let uuid = api.create_run("process-sidecar");
+    // A context of its own: the files reach the store only through the upload.
+    let ctx = scratch("api-process-sidecar");
+    let mut env = managed_env(&proxy.url(), &uuid, &ctx);
+    env.push(("POLYAXON_HAS_PROCESS_SIDECAR".into(), "true".into()));
+
+    let run = polytrack::init_with(Settings::new().env(env)).unwrap();
+    assert_eq!(run.mode(), Mode::Managed);
+    assert_eq!(run.uuid(), Some(uuid.as_str()));
+    run.log_inputs(&json!({"executor": "docker"})).unwrap();
+    run.log_metric_at("loss", 0.5, 1).unwrap();
+    let file = run.get_outputs_path("model.bin").unwrap();
+    std::fs::write(&file, "weights").unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.status, Some(Status::Succeeded));
+
+    assert_eq!(api.statuses(&uuid), ["created", "running", "succeeded"]);
+    let got = api.run(&uuid);
+    assert_eq!(got["inputs"], json!({"executor": "docker"}));
+    assert_eq!(got["outputs"]["loss"], 0.5);
+    assert_eq!(
+        proxy.count("POST", "/runs/sync"),
+        0,
+        "the run is not created"
+    );
+    let upload = format!("/runs/{uuid}/artifacts");
+    assert_eq!(proxy.count("POST", &upload), 1, "one upload");
+    let stored = server.store.join(&uuid);
+    assert_eq!(
+        std::fs::read_to_string(stored.join("outputs/model.bin")).unwrap(),
+        "weights"
+    );
+    assert_eq!(api.metric(&uuid, "loss"), [0.5]);
+    assert!(
+        !stored.join(".polytrack").exists(),
+        "the spool is not uploaded"
+    );
+}
+
+/// `is_new` inside a managed run: a run of its own in the same project, created with the
+/// client's uuid, with its statuses; its folder is under `_related_runs`, which the
+/// Kubernetes sidecar of the managed run copies, so it is not uploaded.
+#[test]
+fn new_run_inside_a_managed_one_is_created() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    let proxy = Proxy::start(&server);
+    let host_uuid = api.create_run("notebook");
+    let ctx = scratch("api-related");
+    let env = managed_env(&proxy.url(), &host_uuid, &ctx);
+
+    let run = polytrack::init_with(Settings::new().env(env).is_new(true).name("related")).unwrap();
+    assert_eq!(run.mode(), Mode::External);
+    let uuid = run.uuid().unwrap().to_owned();
+    assert_ne!(uuid, host_uuid);
+    run.log_inputs(&json!({"from": "notebook"})).unwrap();
+    run.log_metric_at("loss", 0.25, 1).unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.status, Some(Status::Succeeded));
+
+    let got = api.run(&uuid);
+    assert_eq!(got["name"], "related");
+    assert_eq!(got["inputs"], json!({"from": "notebook"}));
+    assert_eq!(api.statuses(&uuid), ["created", "running", "succeeded"]);
+    assert_eq!(proxy.count("POST", "/runs/sync"), 1);
+    let upload = format!("/runs/{uuid}/artifacts");
+    assert_eq!(proxy.count("POST", &upload), 0, "no upload");
+    assert!(ctx
+        .join("artifacts/_related_runs")
+        .join(&uuid)
+        .join("events/metric/loss.plx")
+        .exists());
+    // The managed run is untouched.
+    assert_eq!(api.statuses(&host_uuid), ["created"]);
+    assert_eq!(api.run(&host_uuid)["inputs"], json!(null));
 }

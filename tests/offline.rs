@@ -231,7 +231,8 @@ fn many_metric_names_do_not_exhaust_file_descriptors() {
     let root = scratch("fds");
     let run = polytrack::init_with(offline(&root)).unwrap();
     for i in 0..500 {
-        run.log_metric_at(&format!("layer{i}/grad_norm"), i, 1).unwrap();
+        run.log_metric_at(&format!("layer{i}/grad_norm"), i, 1)
+            .unwrap();
     }
     run.flush(std::time::Duration::from_secs(30)).unwrap();
     let dir = root.join("runs").join(run.uuid().unwrap());
@@ -242,9 +243,14 @@ fn many_metric_names_do_not_exhaust_file_descriptors() {
                 .count()
         })
         .unwrap_or(0);
-    assert!(open_event_files <= 64, "{open_event_files} event files open");
+    assert!(
+        open_event_files <= 64,
+        "{open_event_files} event files open"
+    );
     run.end().unwrap();
-    let files = std::fs::read_dir(dir.join("events/metric")).unwrap().count();
+    let files = std::fs::read_dir(dir.join("events/metric"))
+        .unwrap()
+        .count();
     assert_eq!(files, 500);
     let text = std::fs::read_to_string(dir.join("events/metric/layer499__grad_norm.plx")).unwrap();
     assert!(text.ends_with("|499.0"), "{text}");

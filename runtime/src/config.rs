@@ -472,7 +472,7 @@ fn is_slug(s: &str) -> bool {
 }
 
 /// Splits `owner/project`, `owner.project` or `project`.
-fn split_project(var: &str, value: &str) -> Result<(String, String), Error> {
+pub(crate) fn split_project(var: &str, value: &str) -> Result<(String, String), Error> {
     let parts: Vec<&str> = if value.contains('/') {
         value.split('/').collect()
     } else {

@@ -269,7 +269,10 @@ pub fn is_active() -> bool {
 }
 
 /// Runs `f` with the current run, from the thread's cache when nothing changed.
-#[inline]
+///
+/// Always inlined: with tracking off, a logging call is the load of `ACTIVE` and nothing else;
+/// the uncached path is kept out of line so the cached one stays small.
+#[inline(always)]
 fn with_current(f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>) -> Result<(), Error> {
     if !ACTIVE.load(Ordering::Relaxed) {
         return inactive();
@@ -289,15 +292,24 @@ fn with_current(f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>) -> Result
             None => inactive(),
         })
     });
-    match (cached, f) {
-        (Ok(Some(result)), _) => result,
-        // Re-entered from inside a logging call (a logger that logs metrics, say), or called
-        // while the thread's locals are being destroyed (from a `Drop`): no cache, same result.
-        (_, Some(f)) => match current() {
-            Some(run) => f(&run, &mut Names::default()),
-            None => inactive(),
-        },
-        (_, None) => Ok(()),
+    match cached {
+        Ok(Some(result)) => result,
+        _ => with_current_uncached(f),
+    }
+}
+
+/// [`with_current`] without the thread's cache: re-entered from inside a logging call (a
+/// logger that logs metrics, say), or called while the thread's locals are being destroyed
+/// (from a `Drop`). Same result, slower.
+#[cold]
+#[inline(never)]
+fn with_current_uncached(
+    f: Option<impl FnOnce(&Run, &mut Names) -> Result<(), Error>>,
+) -> Result<(), Error> {
+    match (f, current()) {
+        (Some(f), Some(run)) => f(&run, &mut Names::default()),
+        (Some(_), None) => inactive(),
+        (None, _) => Ok(()),
     }
 }
 
@@ -551,6 +563,19 @@ impl Shared {
         })
     }
 
+    /// [`Shared::metric`] without the thread's name cache (kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn metric_uncached(
+        &self,
+        name: &str,
+        value: f64,
+        step: Option<i64>,
+        timestamp: Option<SystemTime>,
+    ) -> Result<(), Error> {
+        self.metric(&mut Names::default(), name, value, step, timestamp)
+    }
+
     fn update(&self, update: Update) -> Result<(), Error> {
         if self.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
@@ -699,14 +724,15 @@ impl Run {
             return Ok(());
         };
         let value = value.to_f64();
-        LOCAL
-            .try_with(|cell| {
-                let mut local = cell.try_borrow_mut().ok()?;
-                Some(shared.metric(&mut local.names, name, value, step, timestamp))
-            })
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| shared.metric(&mut Names::default(), name, value, step, timestamp))
+        let cached = LOCAL.try_with(|cell| {
+            let mut local = cell.try_borrow_mut().ok()?;
+            Some(shared.metric(&mut local.names, name, value, step, timestamp))
+        });
+        match cached {
+            Ok(Some(result)) => result,
+            // Re-entered, or the thread's locals are being destroyed: no cache.
+            _ => shared.metric_uncached(name, value, step, timestamp),
+        }
     }
 
     /// Logs several metrics at once, sharing one step and timestamp.
@@ -1083,8 +1109,10 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
     let now = Timestamp::now();
     // Runs polytrack created, and runs of executors without Polyaxon's sidecar, report their
     // own status; a managed run's status belongs to Polyaxon's operator.
-    let owns_status = matches!(resolved.mode, Mode::Offline | Mode::External)
-        || (resolved.mode == Mode::Managed && resolved.has_process_sidecar);
+    // A resumed external run leaves its status alone, as Polyaxon's client does.
+    let owns_status = resolved.mode == Mode::Offline
+        || (matches!(resolved.mode, Mode::External | Mode::Managed)
+            && (resolved.is_new || resolved.has_process_sidecar));
 
     let recording = recorder.is_some();
     match recorder {

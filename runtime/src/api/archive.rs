@@ -4,6 +4,7 @@
 use super::client::{Body, Request};
 use super::spool::SPOOL_DIR;
 use crate::error::Error;
+use bytes::Bytes;
 use reqwest::Method;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,8 +14,8 @@ const MAX_UPLOAD_BYTES: u64 = 500 * 1024 * 1024;
 
 /// A run's folder, packed.
 pub(crate) struct Archive {
-    /// The tar.gz.
-    pub bytes: Vec<u8>,
+    /// The tar.gz, shared by every try of the upload.
+    pub bytes: Bytes,
     /// Files in it.
     pub files: usize,
 }
@@ -102,7 +103,7 @@ pub(crate) fn pack(dir: &Path) -> Result<Option<Archive>, Error> {
         .and_then(|gz| gz.finish())
         .map_err(|e| Error::io(format!("cannot pack {}", dir.display()), e))?;
     Ok(Some(Archive {
-        bytes,
+        bytes: Bytes::from(bytes),
         files: files.len(),
     }))
 }
@@ -118,27 +119,19 @@ pub(crate) fn upload_request(path: String, archive: &Archive, connection: Option
         );
     }
     let boundary = format!("polytrack-{}", crate::run::new_uuid());
-    let mut bytes = Vec::with_capacity(archive.bytes.len() + 512);
-    bytes.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file\"; \
-             filename=\"uploads.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n"
-        )
-        .as_bytes(),
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file\"; \
+         filename=\"uploads.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n"
     );
-    bytes.extend_from_slice(&archive.bytes);
-    bytes.extend_from_slice(
-        format!(
-            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"json\"\r\n\r\n{json}\r\n--{boundary}--\r\n"
-        )
-        .as_bytes(),
+    let tail = format!(
+        "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"json\"\r\n\r\n{json}\r\n--{boundary}--\r\n"
     );
     Request {
         method: Method::POST,
         path,
         body: Body::Multipart {
             content_type: format!("multipart/form-data; boundary={boundary}"),
-            bytes,
+            parts: vec![Bytes::from(head), archive.bytes.clone(), Bytes::from(tail)],
         },
     }
 }
@@ -163,7 +156,7 @@ mod tests {
         let archive = pack(&dir).unwrap().unwrap();
         assert_eq!(archive.files, 2);
         let mut names = Vec::new();
-        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive.bytes.as_slice()));
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&archive.bytes[..]));
         for entry in tar.entries().unwrap() {
             let mut entry = entry.unwrap();
             let mut text = String::new();
@@ -183,12 +176,16 @@ mod tests {
         let req = upload_request("/streams".into(), &archive, Some("store"));
         let Body::Multipart {
             content_type,
-            bytes,
+            parts,
         } = req.body
         else {
             panic!("not multipart")
         };
-        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            parts.iter().any(|p| p.as_ptr() == archive.bytes.as_ptr()),
+            "the archive is sent as is, not copied"
+        );
+        let text = String::from_utf8_lossy(&parts.concat()).into_owned();
         assert!(content_type.starts_with("multipart/form-data; boundary=polytrack-"));
         assert!(text.contains("name=\"upload_file\""));
         assert!(

@@ -3,8 +3,13 @@
 
 use crate::config::ApiConfig;
 use crate::error::Error;
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// The `User-Agent` of every request.
@@ -15,20 +20,64 @@ const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a response body an error message quotes.
 const BODY_EXCERPT: usize = 300;
+/// The most of an answer's body that is read (decoded); the rest is dropped. Polyaxon's
+/// answers are a few KiB: this only bounds the memory a broken server or proxy can take.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-/// A request body.
+/// A request body. Its buffers are shared, so sending it again (a retry) copies nothing.
 pub(crate) enum Body {
     /// No body (GET).
     Empty,
     /// A JSON document.
-    Json(Vec<u8>),
+    Json(Bytes),
     /// A `multipart/form-data` document with its content type.
     Multipart {
         /// `multipart/form-data; boundary=...`.
         content_type: String,
-        /// The encoded parts.
-        bytes: Vec<u8>,
+        /// The encoded document, in pieces sent one after the other (the headers of the file
+        /// part, the file, the rest), so that the file is never copied into a new buffer.
+        parts: Vec<Bytes>,
     },
+}
+
+/// A body made of shared buffers, sent with its exact length (`Content-Length`).
+struct Pieces {
+    pieces: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Pieces {
+    fn new(pieces: &[Bytes]) -> Self {
+        Pieces {
+            remaining: pieces.iter().map(|p| p.len() as u64).sum(),
+            pieces: pieces.iter().filter(|p| !p.is_empty()).cloned().collect(),
+        }
+    }
+}
+
+impl http_body::Body for Pieces {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        let next = this.pieces.pop_front().map(|piece| {
+            this.remaining = this.remaining.saturating_sub(piece.len() as u64);
+            Ok(http_body::Frame::data(piece))
+        });
+        Poll::Ready(next)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// One request: a method, a path below the host, and a body.
@@ -56,7 +105,7 @@ impl Request {
         Ok(Request {
             method,
             path,
-            body: Body::Json(bytes),
+            body: Body::Json(Bytes::from(bytes)),
         })
     }
 }
@@ -194,18 +243,25 @@ impl Client {
                 .body(bytes.clone()),
             Body::Multipart {
                 content_type,
-                bytes,
+                parts,
             } => builder
                 .header(CONTENT_TYPE, content_type.as_str())
                 .timeout(UPLOAD_TIMEOUT)
-                .body(bytes.clone()),
+                .body(reqwest::Body::wrap(Pieces::new(parts))),
         };
         let exchange = async move {
-            let response = builder.send().await?;
+            let mut response = builder.send().await?;
             let status = response.status();
             let retry_after = retry_after(response.headers());
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, retry_after, body.to_vec()))
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
+                body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+                if body.len() >= MAX_ANSWER_BYTES {
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((status, retry_after, body))
         };
         let outcome = match deadline {
             None => self.rt.block_on(exchange),
@@ -337,7 +393,10 @@ fn error_chain(e: &reqwest::Error) -> String {
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let secs = value.trim().parse::<f64>().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+    // Negative, NaN or out-of-range values are ignored; the wait is at most an hour.
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .map(|d| d.min(Duration::from_secs(3600)))
 }
 
 fn excerpt(body: &[u8]) -> String {
@@ -462,5 +521,40 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         assert_eq!(retry_after(&h), None);
+        for (value, want) in [
+            ("0.5", Some(Duration::from_millis(500))),
+            ("99999", Some(Duration::from_secs(3600))),
+            ("-1", None),
+            ("NaN", None),
+            ("inf", None),
+            ("1e300", None),
+        ] {
+            h.insert(
+                reqwest::header::RETRY_AFTER,
+                HeaderValue::from_static(value),
+            );
+            assert_eq!(retry_after(&h), want, "{value}");
+        }
+    }
+
+    #[test]
+    fn pieces_are_sent_with_their_length() {
+        use http_body::Body as _;
+        let parts = [
+            Bytes::from_static(b"head"),
+            Bytes::new(),
+            Bytes::from_static(b"file"),
+        ];
+        let mut body = Pieces::new(&parts);
+        assert_eq!(body.size_hint().exact(), Some(8));
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut sent = Vec::new();
+        while let Poll::Ready(Some(Ok(frame))) = Pin::new(&mut body).poll_frame(&mut cx) {
+            sent.extend_from_slice(&frame.into_data().unwrap_or_default());
+        }
+        assert_eq!(sent, b"headfile");
+        assert!(body.is_end_stream());
+        assert_eq!(body.size_hint().exact(), Some(0));
     }
 }

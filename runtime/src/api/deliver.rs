@@ -6,13 +6,14 @@ use super::client::{quote, Client, Failure, Request};
 use super::op::Op;
 use super::spool::{Spool, Target};
 use crate::error::Error;
+use crate::util::lock;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::hash_map::RandomState;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The first retry delay; it doubles per failure up to [`MAX_BACKOFF`].
@@ -88,12 +89,6 @@ fn random_unit() -> f64 {
             .map_or(0, |d| d.as_nanos()),
     );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-fn lock(spool: &Mutex<Spool>) -> MutexGuard<'_, Spool> {
-    spool
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Delivers one run's updates.
@@ -512,5 +507,40 @@ mod tests {
         assert!(late >= MAX_BACKOFF / 2, "{late:?}");
         b.reset();
         assert!(b.next_delay() <= INITIAL_BACKOFF);
+    }
+
+    #[test]
+    fn retry_after_sets_the_next_try() {
+        let api = crate::config::Settings::new()
+            .project("default/demo")
+            .env([("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")])
+            .resolve()
+            .unwrap()
+            .api;
+        let target = Target {
+            owner: "default".into(),
+            project: "demo".into(),
+            uuid: "0123456789abcdef0123456789abcdef".into(),
+        };
+        let client = Client::new(&api).unwrap();
+        let mut d = Deliverer::new(client, target, std::env::temp_dir(), None);
+        d.queue.push_back(Item::Op(1, Op::Upload));
+        let busy = |retry_after| Failure::Transient {
+            error: Error::Unreachable {
+                request: "POST /x".into(),
+                reason: "HTTP 503".into(),
+            },
+            retry_after,
+            ambiguous: false,
+        };
+        let delay = |outcome| match outcome {
+            Outcome::Retry(delay, _) => delay,
+            other => panic!("{other:?}"),
+        };
+        // The server's wait wins over a shorter backoff, and the update stays queued.
+        let asked = Duration::from_secs(7);
+        assert_eq!(delay(d.failed_head(&[1], busy(Some(asked)))), asked);
+        assert_eq!(d.pending(), 1);
+        assert!(delay(d.failed_head(&[1], busy(None))) < asked);
     }
 }

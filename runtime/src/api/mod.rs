@@ -2,14 +2,25 @@
 //!
 //! # What is sent
 //!
-//! | | managed | external |
-//! | --- | --- | --- |
-//! | at `init` | `GET` the run | create it with the client's uuid (`POST .../runs/sync`), status `running` |
-//! | `log_inputs`/`log_outputs`/`log_tags`, `has_*` flags | `PATCH` with `"merge": true` | same |
-//! | `log_artifact_ref` | lineage | lineage |
-//! | at `end` | last metric values as outputs, event summaries as lineage | same, then `succeeded`/`failed`, and the run's folder uploaded (tar.gz through the streams API) |
+//! | | managed | process sidecar | new external | resumed external |
+//! | --- | --- | --- | --- | --- |
+//! | at `init` | `GET` the run | `GET` the run, status `running` | create it with the client's uuid (`POST .../runs/sync`), status `running` | `GET` the run |
+//! | `log_inputs`/`log_outputs`/`log_tags`, `has_*` flags | `PATCH` with `"merge": true` | same | same | same |
+//! | `log_artifact_ref` | lineage | lineage | lineage | lineage |
+//! | at `end` | last metric values as outputs, event summaries as lineage | same, then `succeeded`/`failed`, and the run's folder uploaded (tar.gz through the streams API) | same as process sidecar | outputs and lineage |
 //!
-//! A managed run never posts a status: Polyaxon's operator owns it.
+//! As Polyaxon's client decides:
+//! - A managed run (`POLYAXON_IS_MANAGED`) never posts a status: Polyaxon's operator owns it,
+//!   and its Kubernetes sidecar copies its files to the store.
+//! - A managed run of an executor without that sidecar (`POLYAXON_HAS_PROCESS_SIDECAR`:
+//!   docker, local process) posts its statuses and uploads its folder itself.
+//! - A resumed external run (a `run_uuid`, not new) neither creates the run nor posts a
+//!   status; it uploads its folder only when it collects artifacts.
+//! - A new run asked for inside a cluster (`is_new`) is created like a new external run; its
+//!   folder, in `<context>/artifacts/_related_runs/`, is copied by the Kubernetes sidecar of
+//!   the run that started it, so it is not uploaded.
+//! - Uploads happen only when the run collects artifacts (`POLYAXON_COLLECT_ARTIFACTS`, on
+//!   by default for new and process-sidecar runs).
 //!
 //! # Never lose, never stall, never kill
 //!
@@ -55,6 +66,7 @@ use crate::kind::Status;
 use crate::pytime::Timestamp;
 use crate::record::{Condition, RunRecord};
 use crate::sink::{Ending, Sink, Update};
+use crate::util::lock;
 use client::Client;
 use deliver::{Deliverer, Item, Outcome, END_MAX_BACKOFF};
 use op::Op;
@@ -63,8 +75,12 @@ use spool::{Spool, Target};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The folder of runs started inside a cluster, under `<context>/artifacts` (Polyaxon's
+/// `CONTEXT_RELATED_RUNS`).
+const RELATED_RUNS_DIR: &str = "_related_runs";
 
 /// How long `end` waits for the API thread beyond the deadline (its requests stop at it).
 const END_GRACE: Duration = Duration::from_millis(250);
@@ -84,16 +100,13 @@ struct EndSummary {
     refusals: Vec<String>,
 }
 
-fn lock(spool: &Mutex<Spool>) -> MutexGuard<'_, Spool> {
-    spool
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The sink of managed and external runs: spools updates and hands them to the API thread.
 pub(crate) struct ApiSink {
-    /// External runs post statuses and upload their folder at the end.
-    external: bool,
+    /// Whether the run's statuses are posted (Polyaxon's client registers its exit handler).
+    posts_status: bool,
+    /// Whether the run's folder is uploaded at the end (Polyaxon's client starts its
+    /// in-process sidecar).
+    uploads: bool,
     pending: Vec<Op>,
     spool: Arc<Mutex<Spool>>,
     spool_path: PathBuf,
@@ -102,10 +115,11 @@ pub(crate) struct ApiSink {
 
 impl ApiSink {
     /// Opens the run's spool (queueing what an earlier session left), starts the API thread,
-    /// and, for an external run, queues its creation. Fails on a bad setting, or in strict
+    /// and, for a new external run, queues its creation. Fails on a bad setting, or in strict
     /// mode when the first request (the create, or the read of the run) fails.
     pub(crate) fn start(resolved: &Resolved) -> Result<ApiSink, Error> {
-        let external = resolved.mode == Mode::External;
+        let (posts_status, uploads) = duties(resolved);
+        let creates = resolved.mode == Mode::External && resolved.is_new;
         let missing =
             |what: &str| Error::config(what, "", "a value for a run tracked on the Polyaxon API");
         let target = Target {
@@ -126,7 +140,9 @@ impl ApiSink {
         let create_at = items
             .iter()
             .position(|i| matches!(i, Item::Op(_, Op::Create { .. })));
-        if external && resolved.is_new && create_at.is_none() {
+        // A replayed create (a new run whose process died) stays first; a resumed run's spool
+        // may hold one too, from the process that created it.
+        if creates && create_at.is_none() {
             let (numbered, written) = lock(&spool).append(vec![Op::Create {
                 run: create_body(resolved, Timestamp::now()),
             }]);
@@ -134,7 +150,7 @@ impl ApiSink {
                 log::error!("polytrack: {e}; the run's updates are kept in memory only");
             }
             items.extend(numbered.into_iter().map(|(seq, op)| Item::Op(seq, op)));
-        } else if !(external && resolved.is_new) {
+        } else if !creates {
             items.insert(create_at.map_or(0, |i| i + 1), Item::Probe);
         }
 
@@ -191,7 +207,8 @@ impl ApiSink {
             return Err(e);
         }
         Ok(ApiSink {
-            external,
+            posts_status,
+            uploads,
             pending: Vec::new(),
             spool,
             spool_path,
@@ -227,7 +244,7 @@ impl Sink for ApiSink {
     }
 
     fn update(&mut self, update: &Update, _record: &RunRecord) -> Result<(), Error> {
-        if let Some(op) = Op::from_update(update, self.external) {
+        if let Some(op) = Op::from_update(update, self.posts_status) {
             let absorbed = self.pending.last_mut().is_some_and(|last| last.absorb(&op));
             if !absorbed {
                 self.pending.push(op);
@@ -245,7 +262,7 @@ impl Sink for ApiSink {
     }
 
     fn end(&mut self, ending: &Ending<'_>) -> Result<Vec<String>, Error> {
-        if self.external {
+        if self.uploads {
             self.pending.push(Op::Upload);
         }
         let spooled = self.send_pending();
@@ -276,6 +293,26 @@ impl Sink for ApiSink {
         }
         Ok(lines)
     }
+}
+
+/// Whether a run posts its statuses, and whether it uploads its folder, as Polyaxon's
+/// `Run.__init__` decides: statuses for a run it creates or one with a process sidecar (its
+/// exit handler); uploads, when it collects artifacts, for a run with a process sidecar or an
+/// external run outside a cluster (its in-process sidecar thread). A new run started inside a
+/// cluster keeps its folder in `<context>/artifacts/_related_runs/`, which the Kubernetes
+/// sidecar of the run that started it copies to the store.
+fn duties(resolved: &Resolved) -> (bool, bool) {
+    let posts_status = resolved.is_new || resolved.has_process_sidecar;
+    let synced_by_cluster = resolved.artifacts_root.starts_with(
+        resolved
+            .context_root
+            .join("artifacts")
+            .join(RELATED_RUNS_DIR),
+    );
+    let uploads = resolved.collect_artifacts
+        && (resolved.has_process_sidecar
+            || (resolved.mode == Mode::External && !synced_by_cluster));
+    (posts_status, uploads)
 }
 
 /// The body of the create (`runs/sync`) request of an external run.
@@ -393,5 +430,56 @@ fn receive(
             *ending = Some((deadline, reply));
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn duties_of(settings: Settings, env: &[(&str, &str)]) -> (bool, bool) {
+        let mut vars = vec![("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")];
+        vars.extend_from_slice(env);
+        duties(&settings.env(vars).resolve().unwrap())
+    }
+
+    #[test]
+    fn statuses_and_uploads_follow_polyaxon() {
+        let instance = "default.demo.runs.0123456789abcdef0123456789abcdef";
+        let managed = [
+            ("POLYAXON_IS_MANAGED", "true"),
+            ("POLYAXON_RUN_INSTANCE", instance),
+        ];
+        let sidecar = [
+            ("POLYAXON_IS_MANAGED", "true"),
+            ("POLYAXON_RUN_INSTANCE", instance),
+            ("POLYAXON_HAS_PROCESS_SIDECAR", "true"),
+        ];
+        let external = || Settings::new().project("default/demo");
+        let resumed = || external().run_uuid("0123456789abcdef0123456789abcdef");
+        // (posts statuses, uploads)
+        assert_eq!(duties_of(Settings::new(), &managed), (false, false));
+        assert_eq!(duties_of(Settings::new(), &sidecar), (true, true));
+        assert_eq!(
+            duties_of(Settings::new().collect_artifacts(false), &sidecar),
+            (true, false)
+        );
+        assert_eq!(duties_of(external(), &[]), (true, true));
+        assert_eq!(
+            duties_of(external().collect_artifacts(false), &[]),
+            (true, false)
+        );
+        assert_eq!(duties_of(resumed(), &[]), (false, false));
+        assert_eq!(
+            duties_of(resumed().collect_artifacts(true), &[]),
+            (false, true)
+        );
+        // A new run inside a cluster: created, its statuses posted, its folder copied by the
+        // cluster's sidecar.
+        assert_eq!(
+            duties_of(Settings::new().is_new(true), &managed),
+            (true, false)
+        );
     }
 }

@@ -41,8 +41,8 @@ pub struct PushReport {
 ///   `polyaxon ops push`: `POST /api/v1/{o}/{p}/runs/sync` with the run, a lineage post, a
 ///   read of the run (for its namespace), and the folder as a tar.gz through
 ///   `/streams/v1/{ns}/{o}/{p}/runs/{u}/artifacts` (without `*.plx.json`, `*.plx.index`,
-///   `.polyaxon/`, `.polytrack/` and symlinks). The project is `project` when given
-///   (`owner/project`, `owner.project`, or `project` for owner `default`), else the one in
+///   `.polyaxon/`, `.polytrack/` and symlinks). The project is `project` when given (as
+///   [`Settings::project`](crate::Settings::project) takes it), else the one in
 ///   `run.plx.json`. Pushing again updates the run instead of failing.
 /// - A **managed or external** run whose updates could not all be delivered (its
 ///   `.polytrack/spool.jsonl`) has them replayed, in order, to the run they belong to.
@@ -68,7 +68,9 @@ pub fn push_with(
     settings: Settings,
 ) -> Result<PushReport, Error> {
     let run_dir = run_dir.as_ref().to_owned();
-    let project = project.map(split_project).transpose()?;
+    let project = project
+        .map(|p| crate::config::split_project("project", p))
+        .transpose()?;
     let mut settings = settings;
     // Any mode resolves the API settings; offline needs no project.
     settings.offline = Some(true);
@@ -87,28 +89,6 @@ pub fn push_with(
         .map_err(|e| Error::io("cannot start the push thread", e))?
         .join()
         .unwrap_or(Err(Error::WriterGone))
-}
-
-/// `owner/project`, `owner.project` or `project` (owner `default`).
-fn split_project(value: &str) -> Result<(String, String), Error> {
-    let sep = if value.contains('/') { '/' } else { '.' };
-    let parts: Vec<&str> = value.split(sep).collect();
-    let slug = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    match parts.as_slice() {
-        [project] if slug(project) => Ok(("default".to_owned(), (*project).to_owned())),
-        [owner, project] if slug(owner) && slug(project) => {
-            Ok(((*owner).to_owned(), (*project).to_owned()))
-        }
-        _ => Err(Error::config(
-            "project",
-            value,
-            "`owner/project`, `owner.project` or `project`",
-        )),
-    }
 }
 
 struct Job {
@@ -201,8 +181,7 @@ impl Job {
             report.owner = d.target.owner.clone();
             report.project = d.target.project.clone();
             settle(&d, dir, self.budget)?;
-            let mut spool = spool.lock().unwrap_or_else(|p| p.into_inner());
-            spool.finish()?;
+            crate::util::lock(&spool).finish()?;
         }
         Ok(report)
     }
@@ -300,21 +279,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn projects_split() {
-        assert_eq!(split_project("a/b").unwrap(), ("a".into(), "b".into()));
-        assert_eq!(split_project("a.b").unwrap(), ("a".into(), "b".into()));
-        assert_eq!(split_project("b").unwrap(), ("default".into(), "b".into()));
-        assert!(split_project("a/b/c").is_err());
-        assert!(split_project("a/").is_err());
-    }
-
-    #[test]
     fn nothing_to_push_is_a_clear_error() {
         let dir = std::env::temp_dir().join(format!("polytrack-push-{}", crate::run::new_uuid()));
         std::fs::create_dir_all(&dir).unwrap();
         let err =
             push_with(&dir, None, Settings::new().env([("HOME", "/nonexistent")])).unwrap_err();
         assert!(err.to_string().contains("run.plx.json"), "{err}");
+        // The project is read as `Settings::project` reads it: a team is allowed.
+        let settings = Settings::new().env([("HOME", "/nonexistent")]);
+        let err = push_with(&dir, Some("acme/team/demo"), settings.clone()).unwrap_err();
+        assert!(err.to_string().contains("run.plx.json"), "{err}");
+        let err = push_with(&dir, Some("acme/"), settings).unwrap_err();
+        assert!(err.to_string().contains("owner/project"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

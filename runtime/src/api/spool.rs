@@ -182,7 +182,8 @@ impl Spool {
             Some(loaded) => pending = loaded.pending,
             None => {}
         }
-        let next_seq = pending.last().map_or(1, |(seq, _)| seq + 1);
+        // Numbers read from the file: a damaged one must not overflow.
+        let next_seq = pending.last().map_or(1, |(seq, _)| seq.saturating_add(1));
         let mut spool = Spool {
             path,
             target,
@@ -222,7 +223,7 @@ impl Spool {
             .into_iter()
             .map(|op| {
                 let seq = self.next_seq;
-                self.next_seq += 1;
+                self.next_seq = self.next_seq.saturating_add(1);
                 (seq, op)
             })
             .collect();
