@@ -12,6 +12,7 @@
 #    POLYTRACK_REQUIRE_SERVER=1, then runs
 #      cargo test --workspace --all-targets "$@"
 #      cargo test --workspace --doc            (only if the first passed)
+#      cargo bench -p polytrack --bench '*' -- --test   (benchmark smoke, release; same)
 # 4. Always stops the server; exits with cargo's exit code. The data dir is removed after a
 #    passing run and kept (for its server.log) after a failing one, or always when
 #    POLYTRACK_KEEP_TEST_DATA=1; only the 5 newest kept dirs survive the next run.
@@ -86,6 +87,13 @@ if [[ $rc -eq 0 ]]; then
     log "cargo test --workspace --doc"
     set +e
     cargo test --workspace --doc
+    rc=$?
+    set -e
+fi
+if [[ $rc -eq 0 ]]; then
+    log "cargo bench -p polytrack --bench '*' -- --test (each benchmark once, release build)"
+    set +e
+    cargo bench -p polytrack --bench '*' -- --test
     rc=$?
     set -e
 fi

@@ -40,6 +40,10 @@ pub(crate) enum Msg {
     End(Box<EndRequest>),
 }
 
+// The queue's memory is its capacity times one slot (a message and a stamp): keep messages
+// small; big payloads are boxed.
+const _: () = assert!(std::mem::size_of::<Msg>() <= 48);
+
 pub(crate) struct EndRequest {
     pub status: Status,
     pub reason: Option<String>,
