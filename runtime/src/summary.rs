@@ -38,14 +38,15 @@
 //!   without bottleneck installed (bottleneck's `nanstd` sums differently).
 
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
-/// One parsed row of an event file.
+/// One parsed row of an event file, borrowing its timestamp from the file's text.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MetricRow {
+pub struct MetricRow<'a> {
     /// The step column; `None` when empty (e.g. resource metrics) or `null` (JSONL kinds).
     pub step: Option<i64>,
     /// The timestamp column as written (`2026-11-26 03:37:34.111507+00:00`).
-    pub timestamp: String,
+    pub timestamp: Cow<'a, str>,
     /// The metric value; NaN for missing values and for non-metric kinds.
     pub value: f64,
 }
@@ -65,35 +66,207 @@ pub fn is_jsonl_kind(kind: &str) -> bool {
 /// three `|`-separated fields, a non-integer step, an empty timestamp or an unparsable value).
 /// Values use Python's `str(float)` syntax (`0.5`, `1e-05`, `nan`, `inf`, `-inf`); pandas'
 /// missing-value markers (empty, `NaN`, `NA`, `null`, ...) read as NaN.
-pub fn parse_metric_file(content: &str) -> Vec<MetricRow> {
-    let mut rows = Vec::new();
-    for (index, line) in content.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() || (index == 0 && line.starts_with("step|")) {
-            continue;
-        }
-        let mut fields = line.split('|');
-        let (Some(step), Some(timestamp), Some(value), None) =
-            (fields.next(), fields.next(), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        let Some(step) = parse_step(step) else {
-            continue;
-        };
-        let Some(value) = parse_value(value) else {
-            continue;
-        };
-        if timestamp.is_empty() {
-            continue;
-        }
+pub fn parse_metric_file(content: &str) -> Vec<MetricRow<'_>> {
+    let mut rows = Vec::with_capacity(content.len() / 48);
+    for_each_metric_row(content, |step, timestamp, value| {
         rows.push(MetricRow {
             step,
-            timestamp: timestamp.to_owned(),
+            timestamp: Cow::Borrowed(timestamp),
             value,
         });
-    }
+    });
     rows
+}
+
+/// Calls `f(step, timestamp, value)` for each well-formed row of a metric file, in order (see
+/// [`parse_metric_file`] for what is skipped). One pass over the bytes finds each line's `|`
+/// separators: summaries read every row of every file at the end of a run.
+fn for_each_metric_row<'a>(content: &'a str, mut f: impl FnMut(Option<i64>, &'a str, f64)) {
+    let bytes = content.as_bytes();
+    let mut start = 0;
+    let mut first_line = true;
+    while start <= bytes.len() {
+        let mut bars = [usize::MAX; 2];
+        let mut n_bars = 0;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'\n' {
+            if bytes[end] == b'|' {
+                if n_bars < 2 {
+                    bars[n_bars] = end;
+                }
+                n_bars += 1;
+            }
+            end += 1;
+        }
+        let line_start = start;
+        let is_first = first_line;
+        first_line = false;
+        start = end + 1;
+        let line_end = if end > line_start && bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if line_end == line_start || n_bars != 2 {
+            continue;
+        }
+        // Slicing at ASCII bytes (`|`, `\n`, `\r`) keeps to char boundaries.
+        let (Some(step), Some(timestamp), Some(value)) = (
+            content.get(line_start..bars[0]),
+            content.get(bars[0] + 1..bars[1]),
+            content.get(bars[1] + 1..line_end),
+        ) else {
+            continue;
+        };
+        if is_first && step == "step" {
+            continue;
+        }
+        let (Some(step), Some(value)) = (parse_step(step), parse_value(value)) else {
+            continue;
+        };
+        if !timestamp.is_empty() {
+            f(step, timestamp, value);
+        }
+    }
+}
+
+/// The summary of an event file's text and, for metrics, its last value: what Polyaxon
+/// computes for its lineage. Metric files are summarised in one pass without keeping their
+/// rows (8 bytes a row for the statistics). `None` for a file without rows.
+pub fn summarize_event_file(kind: &str, content: &str) -> Option<(EventFileSummary, f64)> {
+    if kind != "metric" {
+        let rows = parse_event_file(kind, content);
+        let last = rows.last().map_or(f64::NAN, |r| r.value);
+        return EventFileSummary::compute(kind, &rows).map(|s| (s, last));
+    }
+    let mut builder = SummaryBuilder::new(kind);
+    for_each_metric_row(content, |step, timestamp, value| {
+        builder.push(step, timestamp, value)
+    });
+    let last = builder.last_value;
+    builder.finish().map(|s| (s, last))
+}
+
+/// Builds a summary row by row (the same semantics as pandas on the whole file).
+struct SummaryBuilder<'a> {
+    metric: bool,
+    jsonl: bool,
+    rows: u64,
+    steps: u64,
+    first_step: Option<i64>,
+    last_step: Option<i64>,
+    /// The first row's timestamp, parsed; `None` before the first row.
+    first_ts: Option<(&'a str, ParsedTimestamp)>,
+    /// The last fully checked timestamp (see [`same_minute_and_shape`]).
+    checked: &'a str,
+    offset_at: usize,
+    /// Whether pandas would still parse the timestamp column.
+    timestamps_ok: bool,
+    last_ts: &'a str,
+    /// Metric values in row order (NaN included).
+    values: Vec<f64>,
+    last_value: f64,
+}
+
+impl<'a> SummaryBuilder<'a> {
+    fn new(kind: &str) -> Self {
+        SummaryBuilder {
+            metric: kind == "metric",
+            jsonl: is_jsonl_kind(kind),
+            rows: 0,
+            steps: 0,
+            first_step: None,
+            last_step: None,
+            first_ts: None,
+            checked: "",
+            offset_at: 0,
+            timestamps_ok: true,
+            last_ts: "",
+            values: Vec::new(),
+            last_value: f64::NAN,
+        }
+    }
+
+    fn push(&mut self, step: Option<i64>, timestamp: &'a str, value: f64) {
+        if self.rows == 0 {
+            self.first_step = step;
+            match parse_timestamp(timestamp) {
+                Some(ts) => {
+                    self.first_ts = Some((timestamp, ts));
+                    self.checked = timestamp;
+                    self.offset_at = offset_start(timestamp);
+                }
+                None => self.timestamps_ok = false,
+            }
+        }
+        self.rows += 1;
+        self.steps += u64::from(step.is_some());
+        self.last_step = step;
+        self.last_ts = timestamp;
+        self.last_value = value;
+        if self.metric {
+            self.values.push(value);
+        }
+        if self.timestamps_ok {
+            self.check_timestamp(timestamp);
+        }
+    }
+
+    /// pandas (>= 2) rejects mixed offsets and naive mixed with aware for every kind; for
+    /// pipe-separated files it also requires every row to match the format inferred from the
+    /// first row. A row that is the last checked one with only its seconds and fraction
+    /// changed (the common case) needs no full parse.
+    fn check_timestamp(&mut self, text: &'a str) {
+        if !self.jsonl && same_minute_and_shape(text, self.checked, self.offset_at) {
+            return;
+        }
+        let Some((_, first)) = self.first_ts else {
+            self.timestamps_ok = false;
+            return;
+        };
+        match parse_timestamp(text) {
+            Some(ts)
+                if ts.offset_minutes == first.offset_minutes
+                    && (self.jsonl || ts.shape == first.shape) =>
+            {
+                self.checked = text;
+            }
+            _ => self.timestamps_ok = false,
+        }
+    }
+
+    fn finish(self) -> Option<EventFileSummary> {
+        if self.rows == 0 {
+            return None;
+        }
+        // The step column: first and last rows' steps, as integers when every row has one.
+        let all_present = self.steps == self.rows;
+        let bound = |step: Option<i64>| match step {
+            Some(s) if all_present => StepBound::Int(s),
+            Some(s) => StepBound::Float(s as f64),
+            None => StepBound::Null,
+        };
+        let step = (self.steps > 0).then(|| StepSummary {
+            count: self.steps,
+            min: bound(self.first_step),
+            max: bound(self.last_step),
+        });
+        let timestamp = match (self.timestamps_ok, self.first_ts) {
+            (true, Some((_, first))) => {
+                parse_timestamp(self.last_ts).map(|last| TimestampSummary {
+                    min: iso_format(&first),
+                    max: iso_format(&last),
+                })
+            }
+            _ => None,
+        };
+        let metric = self.metric.then(|| metric_stats(self.values));
+        Some(EventFileSummary {
+            step,
+            timestamp,
+            metric,
+        })
+    }
 }
 
 /// Parses the event file of any kind into rows (values are NaN except for `metric`).
@@ -101,8 +274,7 @@ pub fn parse_metric_file(content: &str) -> Vec<MetricRow> {
 /// Pipe-separated kinds keep the first two columns and ignore the payload; JSONL kinds
 /// (`html`, `text`, `chart`, `span`: an empty first line, then one JSON object per line) read the
 /// `step` (integer or `null`) and `timestamp` keys. Malformed lines are skipped.
-#[allow(dead_code)] // Optional helper: not every build of the crate calls it.
-pub fn parse_event_file(kind: &str, content: &str) -> Vec<MetricRow> {
+pub fn parse_event_file<'a>(kind: &str, content: &'a str) -> Vec<MetricRow<'a>> {
     if kind == "metric" {
         return parse_metric_file(content);
     }
@@ -126,7 +298,7 @@ pub fn parse_event_file(kind: &str, content: &str) -> Vec<MetricRow> {
 }
 
 /// Parses `step|timestamp|<payload>` keeping only step and timestamp.
-fn parse_csv_row_ignoring_payload(line: &str) -> Option<MetricRow> {
+fn parse_csv_row_ignoring_payload(line: &str) -> Option<MetricRow<'_>> {
     let mut fields = line.splitn(3, '|');
     let step = parse_step(fields.next()?)?;
     let timestamp = fields.next()?;
@@ -136,13 +308,13 @@ fn parse_csv_row_ignoring_payload(line: &str) -> Option<MetricRow> {
     }
     Some(MetricRow {
         step,
-        timestamp: timestamp.to_owned(),
+        timestamp: Cow::Borrowed(timestamp),
         value: f64::NAN,
     })
 }
 
 /// Parses one JSONL event line, keeping `step` and `timestamp`.
-fn parse_jsonl_row(line: &str) -> Option<MetricRow> {
+fn parse_jsonl_row(line: &str) -> Option<MetricRow<'static>> {
     let value: Value = serde_json::from_str(line).ok()?;
     let obj = value.as_object()?;
     let timestamp = obj.get("timestamp")?.as_str()?;
@@ -152,7 +324,7 @@ fn parse_jsonl_row(line: &str) -> Option<MetricRow> {
     };
     Some(MetricRow {
         step,
-        timestamp: timestamp.to_owned(),
+        timestamp: Cow::Owned(timestamp.to_owned()),
         value: f64::NAN,
     })
 }
@@ -254,17 +426,11 @@ impl EventFileSummary {
     /// Computes the summary of an event file of `kind` from its rows. Returns `None` for an
     /// empty file: Polyaxon skips such files (no lineage entry).
     pub fn compute(kind: &str, rows: &[MetricRow]) -> Option<Self> {
-        let first = rows.first()?;
-        let last = rows.last()?;
-        Some(Self {
-            step: step_summary(rows, first, last),
-            timestamp: timestamp_summary(rows, is_jsonl_kind(kind)),
-            metric: if kind == "metric" {
-                Some(metric_stats(rows))
-            } else {
-                None
-            },
-        })
+        let mut builder = SummaryBuilder::new(kind);
+        for row in rows {
+            builder.push(row.step, &row.timestamp, row.value);
+        }
+        builder.finish()
     }
 
     /// The summary as a JSON value. Key order follows Python's only when serde_json's
@@ -355,6 +521,7 @@ impl MetricStats {
 
 /// Polyaxon's summary of an event file of `kind` as a JSON value (see the module docs), or
 /// `Value::Null` for an empty file, which Polyaxon skips entirely.
+#[cfg(test)]
 pub fn event_file_summary(kind: &str, rows: &[MetricRow]) -> Value {
     EventFileSummary::compute(kind, rows).map_or(Value::Null, |s| s.to_json_value())
 }
@@ -394,25 +561,6 @@ fn write_finite_or_null(out: &mut Vec<u8>, v: f64, write_float: &impl Fn(&mut Ve
 // ---------------------------------------------------------------------------------------------
 // step
 // ---------------------------------------------------------------------------------------------
-
-/// The `step` entry: count of present steps, first and last rows' steps.
-fn step_summary(rows: &[MetricRow], first: &MetricRow, last: &MetricRow) -> Option<StepSummary> {
-    let count = rows.iter().filter(|r| r.step.is_some()).count() as u64;
-    if count == 0 {
-        return None;
-    }
-    let all_present = count == rows.len() as u64;
-    let bound = |step: Option<i64>| match step {
-        Some(s) if all_present => StepBound::Int(s),
-        Some(s) => StepBound::Float(s as f64),
-        None => StepBound::Null,
-    };
-    Some(StepSummary {
-        count,
-        min: bound(first.step),
-        max: bound(last.step),
-    })
-}
 
 // ---------------------------------------------------------------------------------------------
 // timestamp
@@ -455,24 +603,35 @@ struct Shape {
     offset: bool,
 }
 
-/// The `timestamp` entry, or `None` where pandas would fail to produce one.
-fn timestamp_summary(rows: &[MetricRow], jsonl: bool) -> Option<TimestampSummary> {
-    let first = parse_timestamp(&rows.first()?.timestamp)?;
-    let mut last = first;
-    for row in rows {
-        let ts = parse_timestamp(&row.timestamp)?;
-        // pandas (>= 2) rejects mixed offsets and naive mixed with aware for every kind; for
-        // pipe-separated files it also requires every row to match the format inferred from the
-        // first row.
-        if ts.offset_minutes != first.offset_minutes || (!jsonl && ts.shape != first.shape) {
-            return None;
-        }
-        last = ts;
+/// Where the UTC offset (`Z`, `+`, `-`) of a timestamp starts, after its time of day.
+fn offset_start(text: &str) -> usize {
+    text.bytes()
+        .enumerate()
+        .skip(19)
+        .find(|(_, b)| matches!(b, b'Z' | b'+' | b'-'))
+        .map_or(text.len(), |(i, _)| i)
+}
+
+/// Whether `text` is `checked` (a fully parsed timestamp) with only its seconds and fraction
+/// digits changed, and seconds still at most 59.
+fn same_minute_and_shape(text: &str, checked: &str, offset_at: usize) -> bool {
+    let (t, c) = (text.as_bytes(), checked.as_bytes());
+    if t.len() != c.len() || t.len() < 19 || t[..17] != c[..17] || offset_at > t.len() {
+        return false;
     }
-    Some(TimestampSummary {
-        min: iso_format(&first),
-        max: iso_format(&last),
-    })
+    let seconds_ok = t[17].is_ascii_digit() && t[18].is_ascii_digit() && t[17] <= b'5';
+    seconds_ok
+        && t[offset_at..] == c[offset_at..]
+        && t[19..offset_at]
+            .iter()
+            .zip(&c[19..offset_at])
+            .all(|(a, b)| {
+                if b.is_ascii_digit() {
+                    a.is_ascii_digit()
+                } else {
+                    a == b
+                }
+            })
 }
 
 /// Parses `n` ASCII digits at `s[at..at + n]`.
@@ -652,40 +811,46 @@ fn np_lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// `np.quantile(sorted, q)` (method "linear") for a sorted, NaN-free, non-empty slice.
-fn np_quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let Some(&last) = sorted.last() else {
+/// The largest value in numpy's sort order (`total_cmp`: `-0.0` before `0.0`).
+fn sorted_max(values: &[f64]) -> Option<f64> {
+    values.iter().copied().max_by(f64::total_cmp)
+}
+
+/// `np.quantile(values, q)` (method "linear") of NaN-free values, by selection instead of a
+/// full sort (linear time; the values are reordered). NaN when `values` is empty.
+fn np_quantile(values: &mut [f64], q: f64) -> f64 {
+    let n = values.len();
+    let Some(largest) = sorted_max(values) else {
         return f64::NAN;
     };
     let virtual_index = (n - 1) as f64 * q;
     if virtual_index >= (n - 1) as f64 {
         // numpy clamps both neighbours to the last element but keeps
         // gamma = virtual_index - (-1).
-        return np_lerp(last, last, virtual_index + 1.0);
+        return np_lerp(largest, largest, virtual_index + 1.0);
     }
     let previous = virtual_index.floor();
     let gamma = virtual_index - previous;
-    let i = previous as usize;
-    match (sorted.get(i), sorted.get(i + 1)) {
-        (Some(&a), Some(&b)) => np_lerp(a, b, gamma),
-        _ => f64::NAN,
+    let (_, &mut a, above) = values.select_nth_unstable_by(previous as usize, f64::total_cmp);
+    // The next value in sorted order is the smallest of those above the selected one.
+    match above.iter().copied().min_by(f64::total_cmp) {
+        Some(b) => np_lerp(a, b, gamma),
+        None => f64::NAN,
     }
 }
 
 /// pandas `describe()` of the value column plus the last value.
-fn metric_stats(rows: &[MetricRow]) -> MetricStats {
-    let last = rows.last().map_or(f64::NAN, |r| r.value);
+fn metric_stats(values: Vec<f64>) -> MetricStats {
+    let last = values.last().copied().unwrap_or(f64::NAN);
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     // NaN-masked values replaced by 0, as pandas' nanops do before summing.
-    let filled: Vec<f64> = rows
-        .iter()
-        .map(|r| if r.value.is_nan() { 0.0 } else { r.value })
-        .collect();
-    let mut present: Vec<f64> = rows
-        .iter()
-        .map(|r| r.value)
-        .filter(|v| !v.is_nan())
-        .collect();
+    let mut filled = values;
+    let masked: Vec<bool> = filled.iter().map(|v| v.is_nan()).collect();
+    for v in &mut filled {
+        if v.is_nan() {
+            *v = 0.0;
+        }
+    }
     let count = present.len() as f64;
     if present.is_empty() {
         return MetricStats {
@@ -705,33 +870,33 @@ fn metric_stats(rows: &[MetricRow]) -> MetricStats {
     let std = if present.len() > 1 {
         // nanvar: two passes over the NaN-filled column, squared deviations of masked
         // entries set to 0, divided by count - ddof.
-        let squares: Vec<f64> = rows
-            .iter()
-            .zip(&filled)
-            .map(|(r, &x)| {
-                if r.value.is_nan() {
-                    0.0
-                } else {
-                    let d = mean - x;
-                    d * d
-                }
-            })
-            .collect();
-        (np_sum(&squares) / (count - 1.0)).sqrt()
+        // In place: the filled values are not needed any more.
+        for (x, &nan) in filled.iter_mut().zip(&masked) {
+            *x = if nan {
+                0.0
+            } else {
+                let d = mean - *x;
+                d * d
+            };
+        }
+        (np_sum(&filled) / (count - 1.0)).sqrt()
     } else {
         f64::NAN
     };
-    present.sort_unstable_by(f64::total_cmp);
-    let min = present.first().copied().unwrap_or(f64::NAN);
-    let max = present.last().copied().unwrap_or(f64::NAN);
+    let min = present
+        .iter()
+        .copied()
+        .min_by(f64::total_cmp)
+        .unwrap_or(f64::NAN);
+    let max = sorted_max(&present).unwrap_or(f64::NAN);
     MetricStats {
         count,
         mean,
         std,
         min,
-        p25: np_quantile_sorted(&present, 0.25),
-        p50: np_quantile_sorted(&present, 0.5),
-        p75: np_quantile_sorted(&present, 0.75),
+        p25: np_quantile(&mut present, 0.25),
+        p50: np_quantile(&mut present, 0.5),
+        p75: np_quantile(&mut present, 0.75),
         max,
         last,
     }
@@ -765,7 +930,7 @@ mod tests {
     const TS_MID: &str = "2026-11-26 03:37:34.500000+00:00";
     const TS_LAST: &str = "2026-11-26 03:38:01.000001+00:00";
 
-    fn gen_rows(case: Case) -> Vec<MetricRow> {
+    fn gen_rows(case: Case) -> Vec<MetricRow<'static>> {
         let (seed, n, nan_pm, inf_pm, scale_idx, step_missing_pm) = case;
         let mut r = SplitMix64(seed);
         let scale = SCALES[scale_idx];
@@ -798,7 +963,7 @@ mod tests {
                 };
                 MetricRow {
                     step,
-                    timestamp: timestamp.to_owned(),
+                    timestamp: Cow::Borrowed(timestamp),
                     value: v,
                 }
             })
@@ -873,7 +1038,7 @@ mod tests {
         );
         let got: Vec<(Option<i64>, &str, String)> = rows
             .iter()
-            .map(|r| (r.step, r.timestamp.as_str(), format!("{:?}", r.value)))
+            .map(|r| (r.step, r.timestamp.as_ref(), format!("{:?}", r.value)))
             .collect();
         assert_eq!(
             got,
@@ -927,10 +1092,14 @@ mod tests {
     #[test]
     fn numpy_helpers() {
         assert_eq!(np_sum(&[-0.0]).to_bits(), 0.0f64.to_bits());
-        assert_eq!(np_quantile_sorted(&[1.0, 2.0, 3.0, 4.0], 0.25), 1.75);
-        assert!(np_quantile_sorted(&[1.0, 2.0, 3.0, 4.0, f64::INFINITY], 0.75).is_nan());
-        assert!(np_quantile_sorted(&[f64::INFINITY], 0.5).is_nan());
-        assert_eq!(np_quantile_sorted(&[7.0], 0.75), 7.0);
+        assert_eq!(np_quantile(&mut [1.0, 2.0, 3.0, 4.0], 0.25), 1.75);
+        assert!(np_quantile(&mut [1.0, 2.0, 3.0, 4.0, f64::INFINITY], 0.75).is_nan());
+        assert!(np_quantile(&mut [f64::INFINITY], 0.5).is_nan());
+        assert_eq!(np_quantile(&mut [7.0], 0.75), 7.0);
+        // Selection gives what sorting gives, whatever the order.
+        assert_eq!(np_quantile(&mut [4.0, 1.0, 3.0, 2.0], 0.25), 1.75);
+        assert_eq!(np_quantile(&mut [3.0, -1.0, 10.0, 2.0, 5.0], 0.75), 5.0);
+        assert!(np_quantile(&mut [], 0.5).is_nan());
     }
 
     /// `((seed, n, nan_permille, inf_permille, scale_index, step_missing_permille), step summary,

@@ -341,14 +341,11 @@ impl Worker {
         // and the last value of every metric into the outputs.
         let mut last_values = Map::new();
         if self.cfg.collect_artifacts {
-            match event_summaries(&self.cfg.run_dir, self.cfg.store_name.as_deref()) {
-                Ok((summaries, last)) => {
-                    last_values = last;
-                    if !summaries.is_empty() {
-                        self.apply(Update::Lineage(summaries));
-                    }
-                }
-                Err(e) => self.error("event summaries", &e),
+            let (summaries, last) =
+                event_summaries(&self.cfg.run_dir, self.cfg.store_name.as_deref());
+            last_values = last;
+            if !summaries.is_empty() {
+                self.apply(Update::Lineage(summaries));
             }
         }
         for (name, last) in self.names.iter().zip(&self.last) {
@@ -398,22 +395,27 @@ pub(crate) fn json_number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-/// One lineage entry per event file under `events/` (and `resources/`), with Polyaxon's
-/// summary, plus the last value of each metric.
-fn event_summaries(
-    run_dir: &Path,
-    connection: Option<&str>,
-) -> Result<(Vec<Artifact>, Map<String, Value>), Error> {
-    let mut items = Vec::new();
-    let mut last = Map::new();
+/// One event file to summarise.
+struct SummaryJob {
+    base: &'static str,
+    is_system: bool,
+    kind: ArtifactKind,
+    kind_name: String,
+    path: PathBuf,
+}
+
+/// The files under `<run>/events/<kind>/` and `<run>/resources/<kind>/`, in name order.
+fn summary_jobs(run_dir: &Path) -> Vec<SummaryJob> {
+    let sorted_entries = |dir: &Path| -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+    };
+    let mut jobs = Vec::new();
     for (base, is_system) in [("events", false), ("resources", true)] {
-        let root = run_dir.join(base);
-        let Ok(kinds) = std::fs::read_dir(&root) else {
-            continue;
-        };
-        let mut kind_dirs: Vec<PathBuf> = kinds.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        kind_dirs.sort();
-        for kind_dir in kind_dirs {
+        for kind_dir in sorted_entries(&run_dir.join(base)) {
             let kind_name = kind_dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -421,52 +423,111 @@ fn event_summaries(
             let Some(kind) = ArtifactKind::from_str(&kind_name) else {
                 continue;
             };
-            let Ok(files) = std::fs::read_dir(&kind_dir) else {
-                continue;
-            };
-            let mut files: Vec<PathBuf> = files.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            files.sort();
-            for file in files {
-                if file.extension().and_then(|e| e.to_str()) != Some("plx") {
-                    continue;
+            for path in sorted_entries(&kind_dir) {
+                if path.extension().and_then(|e| e.to_str()) == Some("plx") {
+                    jobs.push(SummaryJob {
+                        base,
+                        is_system,
+                        kind,
+                        kind_name: kind_name.clone(),
+                        path,
+                    });
                 }
-                let stem = file
-                    .file_stem()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let text = match std::fs::read_to_string(&file) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        // One unreadable file must not cost the others their summaries.
-                        log::error!("polytrack: cannot summarise {}: {e}", file.display());
-                        continue;
-                    }
-                };
-                let rows = summary::parse_event_file(kind.as_str(), &text);
-                // Like Polyaxon, an event file without rows gets no lineage entry.
-                let Value::Object(summary) = summary::event_file_summary(kind.as_str(), &rows)
-                else {
-                    continue;
-                };
-                if kind == ArtifactKind::Metric && !is_system {
-                    if let Some(row) = rows.last() {
-                        last.insert(stem.clone(), json_number(row.value));
-                    }
-                }
-                items.push(Artifact {
-                    name: stem.clone(),
-                    kind: if is_system {
-                        ArtifactKind::System
-                    } else {
-                        kind
-                    },
-                    path: Some(format!("{base}/{kind_name}/{stem}.plx")),
-                    summary,
-                    connection: connection.map(str::to_owned),
-                    is_input: false,
-                });
             }
         }
     }
-    Ok((items, last))
+    jobs
+}
+
+/// A file's lineage entry and, for metrics, its last value.
+type Summarised = Option<(Artifact, Option<f64>)>;
+
+/// A file's lineage entry, and its last value for metrics; `None` for a file without rows
+/// (Polyaxon gives it no entry) or one that cannot be read (logged).
+fn summarise(job: &SummaryJob, connection: Option<&str>) -> Summarised {
+    let stem = job
+        .path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = match std::fs::read_to_string(&job.path) {
+        Ok(text) => text,
+        Err(e) => {
+            // One unreadable file must not cost the others their summaries.
+            log::error!("polytrack: cannot summarise {}: {e}", job.path.display());
+            return None;
+        }
+    };
+    let (summary, last) = summary::summarize_event_file(job.kind.as_str(), &text)?;
+    let Value::Object(summary) = summary.to_json_value() else {
+        return None;
+    };
+    let last = (job.kind == ArtifactKind::Metric && !job.is_system).then_some(last);
+    let artifact = Artifact {
+        path: Some(format!("{}/{}/{stem}.plx", job.base, job.kind_name)),
+        name: stem,
+        kind: if job.is_system {
+            ArtifactKind::System
+        } else {
+            job.kind
+        },
+        summary,
+        connection: connection.map(str::to_owned),
+        is_input: false,
+    };
+    Some((artifact, last))
+}
+
+/// One lineage entry per event file under `events/` (and `resources/`), with Polyaxon's
+/// summary, plus the last value of each metric. Files are summarised on up to 4 threads (a
+/// run's end waits for this), and the entries keep the files' name order.
+fn event_summaries(
+    run_dir: &Path,
+    connection: Option<&str>,
+) -> (Vec<Artifact>, Map<String, Value>) {
+    let jobs = summary_jobs(run_dir);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(jobs.len().max(1));
+    let mut results: Vec<Summarised> = Vec::with_capacity(jobs.len());
+    if threads <= 1 {
+        results.extend(jobs.iter().map(|job| summarise(job, connection)));
+    } else {
+        let mut parts: Vec<Vec<(usize, Summarised)>> = Vec::new();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let jobs = &jobs;
+                    scope.spawn(move || {
+                        jobs.iter()
+                            .enumerate()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|(i, job)| (i, summarise(job, connection)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for handle in handles {
+                match handle.join() {
+                    Ok(part) => parts.push(part),
+                    Err(_) => log::error!("polytrack: a summary thread panicked"),
+                }
+            }
+        });
+        results.resize_with(jobs.len(), || None);
+        for (i, result) in parts.into_iter().flatten() {
+            results[i] = result;
+        }
+    }
+    let mut items = Vec::new();
+    let mut last = Map::new();
+    for (artifact, value) in results.into_iter().flatten() {
+        if let Some(v) = value {
+            last.insert(artifact.name.clone(), json_number(v));
+        }
+        items.push(artifact);
+    }
+    (items, last)
 }
