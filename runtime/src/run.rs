@@ -864,6 +864,9 @@ impl Run {
 
     /// `<artifacts>/outputs/<rel>`, with its parent folder created (Python's
     /// `get_outputs_path(rel_path)`). `rel` must stay inside the run's folder.
+    ///
+    /// This is the one call that touches the file system on the caller's thread (a
+    /// `create_dir_all`), as Python's does: the caller is about to write a file there.
     pub fn get_outputs_path(&self, rel: &str) -> Result<PathBuf, Error> {
         let shared = self.inner.as_ref().ok_or(Error::Inactive)?;
         let path = join_inside(&shared.run_dir.join("outputs"), rel)?;
