@@ -21,25 +21,6 @@ pub fn init_logging() {
     }
 }
 
-/// Chooses offline tracking unless the environment already chooses a mode (a cluster's
-/// managed run, offline, no-op, or a project for an external run), so that the examples
-/// work on any machine. Call it first in `main`, before any thread starts.
-pub fn default_to_offline() {
-    const MODE_VARS: &[&str] = &[
-        "POLYAXON_IS_MANAGED",
-        "POLYAXON_IS_OFFLINE",
-        "POLYAXON_NO_OP",
-        "POLYTRACK_PROJECT",
-    ];
-    let configured = MODE_VARS
-        .iter()
-        .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()));
-    if !configured {
-        // Before any thread is started: nothing else reads the environment concurrently.
-        std::env::set_var("POLYAXON_IS_OFFLINE", "true");
-    }
-}
-
 /// A small deterministic random generator (SplitMix64), so the examples need no dependency.
 pub struct Rng(u64);
 

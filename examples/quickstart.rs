@@ -12,7 +12,7 @@
 //! ```
 
 use polytrack::track_run;
-use polytrack_examples::{default_to_offline, init_logging, Rng};
+use polytrack_examples::{init_logging, Rng};
 use serde::Serialize;
 
 /// Logged as the run's inputs, one per field.
@@ -97,7 +97,6 @@ fn train(hp: Hyperparams) -> Results {
 }
 
 fn main() {
-    default_to_offline();
     init_logging();
     let results = train(Hyperparams {
         learning_rate: 0.05,

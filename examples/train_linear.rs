@@ -13,7 +13,7 @@
 //! ```
 
 use polytrack::{track_metrics, track_params, track_run};
-use polytrack_examples::{default_to_offline, init_logging, Rng};
+use polytrack_examples::{init_logging, Rng};
 use serde::Serialize;
 use std::fmt;
 
@@ -91,7 +91,6 @@ impl Linear {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
-    default_to_offline();
     let config = Config {
         learning_rate: 0.05,
         lr_decay: 0.97,

@@ -2,7 +2,7 @@
 //! with the run's name, description, tags, inputs, outputs, metrics and final status.
 
 use polytrack::{track_metrics, track_params, track_run};
-use polytrack_tests::scratch;
+use polytrack_tests::{check_with_polyaxon, scratch, venv};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -133,6 +133,11 @@ fn an_offline_run_folder_holds_what_the_attributes_logged() {
         .map(|line| line.split('|').next().unwrap_or_default())
         .collect();
     assert_eq!(steps, ["0", "1", "2"]);
+    // What the attributes wrote is what Polyaxon's own readers accept.
+    if let Some(venv) = venv() {
+        let check = check_with_polyaxon(&venv, &dir);
+        assert_eq!(check["ok"], true, "{check:#}");
+    }
 }
 
 #[test]

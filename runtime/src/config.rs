@@ -297,6 +297,9 @@ pub struct Resolved {
     pub uuid: Option<String>,
     /// Whether polytrack creates the run (external new runs and offline runs).
     pub is_new: bool,
+    /// Nothing chose a mode (no project, not managed, not offline, not no-op) and strict is
+    /// off, so the run is tracked offline.
+    pub implicit_offline: bool,
     /// `POLYAXON_HAS_PROCESS_SIDECAR` (docker and local-process executors): the process
     /// itself reports the run's status and uploads its files, as an external run does.
     pub has_process_sidecar: bool,
@@ -680,6 +683,13 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         owner_project = cached_project(env);
     }
 
+    let strict_setting = match s.strict {
+        Some(v) => v,
+        None => env.bool("POLYTRACK_STRICT")?.unwrap_or(false),
+    };
+    // Nothing says where the run goes: Polyaxon's client raises; polytrack tracks offline (a
+    // run that `polyaxon ops push` can upload later) unless strict.
+    let mut implicit_offline = false;
     let mode = if no_op {
         Mode::NoOp
     } else if is_offline || s.recorder.is_some() {
@@ -688,8 +698,11 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         Mode::Managed
     } else if owner_project.is_some() {
         Mode::External
-    } else {
+    } else if strict_setting {
         return Err(Error::NoContext);
+    } else {
+        implicit_offline = true;
+        Mode::Offline
     };
     let is_new = wants_new || (uuid.is_none() && !is_managed);
     // Offline and external runs get their uuid here, so their folder exists before the API
@@ -739,10 +752,7 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         },
         verify_ssl: !uses_api || env.bool("POLYAXON_VERIFY_SSL")?.unwrap_or(true),
         ca_cert: env.get("POLYAXON_SSL_CA_CERT").map(PathBuf::from),
-        strict: match s.strict {
-            Some(v) => v,
-            None => uses_api && env.bool("POLYTRACK_STRICT")?.unwrap_or(false),
-        },
+        strict: strict_setting && (uses_api || s.strict.is_some()),
     };
 
     let store_name = env.get("POLYAXON_ARTIFACTS_STORE_NAME");
@@ -782,6 +792,7 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         project,
         uuid,
         is_new,
+        implicit_offline,
         has_process_sidecar,
         name: s.name.clone(),
         description: s.description.clone(),
@@ -814,8 +825,14 @@ mod tests {
     const UUID: &str = "8b4c2ed6b7d3432ba6d3f4e5c2a1b0c9";
 
     #[test]
-    fn nothing_set_is_no_context() {
-        assert!(matches!(resolve_env(&[]), Err(Error::NoContext)));
+    fn nothing_set_tracks_offline_unless_strict() {
+        let r = resolve_env(&[]).unwrap();
+        assert_eq!(r.mode, Mode::Offline);
+        assert!(r.implicit_offline);
+        assert!(matches!(
+            resolve_env(&[("POLYTRACK_STRICT", "true")]),
+            Err(Error::NoContext)
+        ));
     }
 
     #[test]

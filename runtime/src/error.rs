@@ -21,7 +21,8 @@ pub enum Error {
         /// What was expected instead.
         expected: String,
     },
-    /// Nothing says where the run should go: no project, not managed, not offline.
+    /// Nothing says where the run should go (no project, not managed, not offline) and
+    /// `POLYTRACK_STRICT` is set; without it such a run is tracked offline.
     NoContext,
     /// A metric, input, output or artifact name is empty after Polyaxon's name sanitization.
     InvalidName {

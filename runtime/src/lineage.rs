@@ -18,15 +18,14 @@ pub(crate) struct ArtifactRef {
     pub summary: Map<String, Value>,
 }
 
-/// Python's `get_base_filename`: the file name up to its first dot (`model.tar.gz` → `model`).
-pub(crate) fn default_name(path: &Path, kind: ArtifactKind) -> String {
+/// Python's `get_base_filename`, as `log_artifact_ref` uses it for every kind: the file name
+/// up to its first dot (`model.tar.gz` → `model`). A name that starts with a dot (`.env`),
+/// which Python would turn into an empty name and refuse, keeps its whole file name.
+pub(crate) fn default_name(path: &Path) -> String {
     let base = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if kind == ArtifactKind::Dir {
-        return base;
-    }
     match base.find('.') {
         Some(0) | None => base,
         Some(i) => base[..i].to_owned(),
@@ -159,22 +158,10 @@ mod tests {
 
     #[test]
     fn default_names_stop_at_first_dot() {
-        assert_eq!(
-            default_name(Path::new("/a/test.txt"), ArtifactKind::File),
-            "test"
-        );
-        assert_eq!(
-            default_name(Path::new("model.tar.gz"), ArtifactKind::Model),
-            "model"
-        );
-        assert_eq!(
-            default_name(Path::new("/a/data.v2"), ArtifactKind::Dir),
-            "data.v2"
-        );
-        assert_eq!(
-            default_name(Path::new(".hidden"), ArtifactKind::File),
-            ".hidden"
-        );
+        assert_eq!(default_name(Path::new("/a/test.txt")), "test");
+        assert_eq!(default_name(Path::new("model.tar.gz")), "model");
+        assert_eq!(default_name(Path::new("/a/data.v2")), "data");
+        assert_eq!(default_name(Path::new(".hidden")), ".hidden");
     }
 
     #[test]

@@ -905,7 +905,7 @@ impl Run {
         let path = path.as_ref();
         let name = match name {
             Some(n) => sanitize(n)?,
-            None => sanitize(&lineage::default_name(path, kind))?,
+            None => sanitize(&lineage::default_name(path))?,
         };
         if shared.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
@@ -1087,6 +1087,14 @@ pub fn init_with(mut settings: Settings) -> Result<RunGuard, Error> {
         settings.recorder = Recorder::take_installed();
     }
     let resolved = settings.resolve()?;
+    if resolved.implicit_offline {
+        log::warn!(
+            "polytrack: no Polyaxon context (no project, not managed by Polyaxon, not offline): \
+             tracking offline into {}; upload it with `polyaxon ops push`, or set \
+             POLYTRACK_PROJECT and POLYAXON_HOST, POLYAXON_IS_OFFLINE=true or POLYAXON_NO_OP=true",
+            resolved.artifacts_root.display()
+        );
+    }
     if resolved.mode == Mode::NoOp {
         if let Some(source) = resolved.rank.source {
             log::info!(
