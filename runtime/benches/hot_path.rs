@@ -84,6 +84,15 @@ mod log_metric {
         on(b, external(dir.path(), server.url()));
     }
 
+    /// An external run writing event files, its API a loopback server that answers every
+    /// request only after 2 s: the caller's cost must be that of a run without a server.
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn external_slow_api(b: Bencher) {
+        let dir = TempDir::new("external-slow");
+        let server = SilentServer::slow(Duration::from_secs(120), Duration::from_secs(2));
+        on(b, external(dir.path(), server.url()));
+    }
+
     /// Offline, through an explicit [`polytrack::Run`] handle instead of the current run.
     #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
     fn offline_handle(b: Bencher) {

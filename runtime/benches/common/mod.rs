@@ -4,7 +4,7 @@
 #![allow(dead_code)] // Each bench binary uses a part of this module.
 
 use polytrack::Settings;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -91,15 +91,26 @@ pub fn dead_host() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// A loopback server that accepts connections, reads what it is sent and never answers: the
-/// slowest server there is. It stops by itself after `lifetime`, or when dropped.
+/// A loopback server that accepts connections and reads what it is sent, and either never
+/// answers (the slowest server there is) or answers each request with `200 {}` after a delay.
+/// It stops by itself after `lifetime`, or when dropped.
 pub struct SilentServer {
     url: String,
     stop: Arc<AtomicBool>,
 }
 
 impl SilentServer {
+    /// A server that never answers.
     pub fn start(lifetime: Duration) -> SilentServer {
+        Self::serve(lifetime, None)
+    }
+
+    /// A server that answers every request, `delay` after it arrived.
+    pub fn slow(lifetime: Duration, delay: Duration) -> SilentServer {
+        Self::serve(lifetime, Some(delay))
+    }
+
+    fn serve(lifetime: Duration, answer_after: Option<Duration>) -> SilentServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a loopback port");
         listener
             .set_nonblocking(true)
@@ -112,14 +123,31 @@ impl SilentServer {
         let flag = Arc::clone(&stop);
         std::thread::spawn(move || {
             let until = Instant::now() + lifetime;
-            let mut held: Vec<TcpStream> = Vec::new();
+            // Each connection, and when its unanswered request arrived.
+            let mut held: Vec<(TcpStream, Option<Instant>)> = Vec::new();
             let mut buf = [0u8; 4096];
             while Instant::now() < until && !flag.load(Ordering::Relaxed) {
                 if let Ok((stream, _)) = listener.accept() {
                     let _ = stream.set_nonblocking(true);
-                    held.push(stream);
+                    held.push((stream, None));
                 }
-                held.retain_mut(|s| !matches!(s.read(&mut buf), Ok(0)));
+                held.retain_mut(|(s, pending)| {
+                    match s.read(&mut buf) {
+                        Ok(0) => return false,
+                        Ok(_) => {
+                            pending.get_or_insert_with(Instant::now);
+                        }
+                        Err(_) => {}
+                    }
+                    if let (Some(delay), Some(since)) = (answer_after, *pending) {
+                        if since.elapsed() >= delay {
+                            *pending = None;
+                            let answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                            return s.write_all(answer).is_ok();
+                        }
+                    }
+                    true
+                });
                 std::thread::sleep(Duration::from_millis(5));
             }
         });
