@@ -7,7 +7,7 @@ Usage (with the test venv's python, see scripts/test-env.sh):
         [--no-resources]
 
 It reproduces the documented seed script (docs "Tracking in-cluster", see
-/work/shared/seed/tracking-in-cluster.md) with fixed values instead of random ones, in offline
+the shared seed page tracking-in-cluster.md) with fixed values instead of random ones, in offline
 mode (POLYAXON_IS_OFFLINE=true, POLYAXON_OFFLINE_ROOT=<offline_root>), logs a few steps of
 metrics including nan / inf / -inf / 1e-05, a single-value metric, a step-less metric, one
 ending with nan, one logged with unordered steps and one with explicit timestamps, then ends
