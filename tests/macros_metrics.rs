@@ -178,3 +178,25 @@ fn without_a_run_nothing_is_logged_and_the_value_is_returned() {
     assert_eq!(evaluate(3, 0.5).loss, 0.5);
     assert!(t.recorder.records().is_empty());
 }
+
+#[track_metrics]
+fn maybe_loss(loss: Result<f64, String>) -> Result<f64, String> {
+    loss
+}
+
+#[track_run]
+fn train_with_failures() {
+    let _ = maybe_loss(Ok(1.0));
+    let _ = maybe_loss(Err("skipped batch".to_owned()));
+    let _ = maybe_loss(Ok(0.5));
+}
+
+#[test]
+fn every_call_takes_an_automatic_step_even_one_that_logs_nothing() {
+    let t = record();
+    train_with_failures();
+    assert_eq!(
+        t.recorder.metric("maybe_loss"),
+        vec![(Some(0), 1.0), (Some(2), 0.5)]
+    );
+}

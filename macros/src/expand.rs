@@ -45,7 +45,29 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
     let description = option(args.description.as_ref());
     let tags = args.tags.iter().flatten();
     let offline = args.offline;
-    let log_inputs = log_inputs(&private, inputs, quote!(#scope.inputs()));
+    let log_inputs = log_inputs(&private, func, inputs, quote!(#scope.inputs()));
+    let options = quote! {
+        #private::RunOptions {
+            name: #name,
+            project: #project,
+            description: #description,
+            tags: &[#(#tags),*],
+            offline: #offline,
+        }
+    };
+    if func.never_returns() {
+        // `-> !`: the body never ends normally; the scope ends the run as failed if it
+        // panics (dropped while unwinding), and the body keeps its type.
+        let stmts = &func.item.block.stmts;
+        return wrap(
+            func,
+            quote! {
+                let #scope = #private::RunScope::start(#options);
+                #log_inputs
+                #(#stmts)*
+            },
+        );
+    }
     let call = call_body(&private, func);
     let ending = ending(&private, func, &ret);
     let end = match (args.skip_ret, &args.outputs) {
@@ -59,13 +81,7 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
     wrap(
         func,
         quote! {
-            let #scope = #private::RunScope::start(#private::RunOptions {
-                name: #name,
-                project: #project,
-                description: #description,
-                tags: &[#(#tags),*],
-                offline: #offline,
-            });
+            let #scope = #private::RunScope::start(#options);
             #log_inputs
             let #ret = #call;
             #end
@@ -79,9 +95,16 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
 fn track_params(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
     let private = private(args);
     let prefix = option(args.prefix.as_ref());
-    let log_inputs = log_inputs(&private, inputs, quote!(#private::current_inputs(#prefix)));
-    let block = &func.item.block;
-    wrap(func, quote!(#log_inputs #block))
+    let log_inputs = log_inputs(
+        &private,
+        func,
+        inputs,
+        quote!(#private::current_inputs(#prefix)),
+    );
+    // The body's statements, not its block: a one-line `{ x }` nested in the function's own
+    // braces would trip `unused_braces` in the user's crate.
+    let stmts = &func.item.block.stmts;
+    wrap(func, quote!(#log_inputs #(#stmts)*))
 }
 
 /// `#[track_metrics]`: run the body, then log what it returned as metrics of the current run.
@@ -170,7 +193,12 @@ fn wrap(func: &Func, body: TokenStream) -> TokenStream {
 
 /// Logs each input into the `Inputs` that `source` yields, if it yields one. `source` is
 /// `None` when no run is active, and then nothing is serialized.
-fn log_inputs(private: &TokenStream, inputs: &[Input], source: TokenStream) -> TokenStream {
+fn log_inputs(
+    private: &TokenStream,
+    func: &Func,
+    inputs: &[Input],
+    source: TokenStream,
+) -> TokenStream {
     if inputs.is_empty() {
         return TokenStream::new();
     }
@@ -182,8 +210,10 @@ fn log_inputs(private: &TokenStream, inputs: &[Input], source: TokenStream) -> T
             Layout::Prefixed => quote!(#private::Layout::Prefixed),
             Layout::Whole => quote!(#private::Layout::Whole),
         };
-        // Spanned on the argument: a type that is not `Serialize` is reported there.
-        quote_spanned!(ident.span()=> #var.add(#key, &#ident, #layout);)
+        // Compiled exactly when the argument is; spanned on the argument, so that a type
+        // that is not `Serialize` is reported there.
+        let cfgs = func.cfgs_of(ident);
+        quote_spanned!(ident.span()=> #(#cfgs)* #var.add(#key, &#ident, #layout);)
     });
     quote! {
         if let ::core::option::Option::Some(mut #var) = #source {
@@ -212,7 +242,8 @@ fn call_body(private: &TokenStream, func: &Func) -> TokenStream {
                 }
             }
         });
-        quote!(async move { #pin #block }.await)
+        let stmts = &block.stmts;
+        quote!(async move { #pin #(#stmts)* }.await)
     } else if nameable {
         quote!(#private::call::<#ty, _>(move || #block))
     } else {

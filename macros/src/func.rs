@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use syn::visit::Visit;
-use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+use syn::{Attribute, FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 
 /// A function item with the facts the expansion needs.
 pub(crate) struct Func {
@@ -13,6 +13,9 @@ pub(crate) struct Func {
     pub(crate) bindings: Vec<Ident>,
     /// Arguments that bind no name (`_`, `(_, _)`), so have nothing to be logged under.
     pub(crate) unnamed: Vec<Pat>,
+    /// The `#[cfg]` attributes of the argument each binding comes from, by
+    /// binding: its logging must be compiled exactly when the argument is.
+    pub(crate) cfgs: Vec<(Ident, Vec<Attribute>)>,
 }
 
 impl Func {
@@ -21,6 +24,7 @@ impl Func {
         let item: ItemFn = syn::parse2(item).ok()?;
         let mut bindings = Vec::new();
         let mut unnamed = Vec::new();
+        let mut cfgs = Vec::new();
         for input in &item.sig.inputs {
             if let FnArg::Typed(typed) = input {
                 let before = bindings.len();
@@ -28,12 +32,24 @@ impl Func {
                 if bindings.len() == before {
                     unnamed.push((*typed.pat).clone());
                 }
+                let attrs: Vec<Attribute> = typed
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("cfg"))
+                    .cloned()
+                    .collect();
+                if !attrs.is_empty() {
+                    for binding in &bindings[before..] {
+                        cfgs.push((binding.clone(), attrs.clone()));
+                    }
+                }
             }
         }
         Some(Func {
             item,
             bindings,
             unnamed,
+            cfgs,
         })
     }
 
@@ -61,6 +77,19 @@ impl Func {
                 !finder.found && !matches!(**ty, Type::Never(_))
             }
         }
+    }
+
+    /// Whether the function is declared to never return (`-> !`).
+    pub(crate) fn never_returns(&self) -> bool {
+        matches!(&self.item.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
+    }
+
+    /// The `cfg` attributes of the argument that binds `binding`.
+    pub(crate) fn cfgs_of(&self, binding: &Ident) -> &[Attribute] {
+        self.cfgs
+            .iter()
+            .find(|(b, _)| b == binding)
+            .map_or(&[], |(_, attrs)| attrs.as_slice())
     }
 
     /// Finds the binding an option names.

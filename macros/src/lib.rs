@@ -276,6 +276,18 @@ use proc_macro::TokenStream;
 /// `skip`, `rename` or `whole` naming no parameter, an argument with no name to log it under
 /// (`_`), an argument or returned value that is not `Serialize`, a `const fn`, the attribute
 /// on something that is not a function with a body.
+///
+/// # Limitations
+///
+/// - The current run is process-wide, as in Polyaxon's Python client: while two threads each
+///   run a `#[track_run]` function at once, module-level calls and `#[track_metrics]` in
+///   both reach the run started last. Track one run per process, or log through explicit
+///   `polytrack::Run` handles.
+/// - The body runs in a closure (so that `return` and `?` keep their meaning), so
+///   `#[track_caller]` on the function no longer reaches panics and `Location::caller()`
+///   inside the body. A `-> !` function is the exception: its body runs inline.
+/// - Whether the returned value is a `Result` is decided from the written return type: a
+///   generic `T` that happens to be a `Result` is logged as a value.
 #[proc_macro_attribute]
 pub fn track_run(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Run, attr.into(), item.into()).into()

@@ -95,6 +95,13 @@ fn check_function(cx: &mut Ctxt, kind: Kind, func: &Func) {
             ),
         );
     }
+    if kind == Kind::Metrics && func.never_returns() {
+        cx.error_spanned_by(
+            &sig.output,
+            "`#[track_metrics]` logs what the function returns, and this one never returns: \
+             return a struct of numbers (or a `Result` of one)",
+        );
+    }
     if kind == Kind::Metrics && func.return_type().is_none() {
         cx.error_spanned_by(
             &sig.ident,

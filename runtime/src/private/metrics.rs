@@ -113,6 +113,12 @@ pub fn log_metrics<T: MetricsValue + ?Sized>(
     prefix: Option<&str>,
     step: Step<'_>,
 ) {
+    // Every call takes its step, also one that logs nothing (an `Err`, no numbers), so that
+    // automatic steps stay equal to the number of calls before this one.
+    let step = match step {
+        Step::At(step) => step,
+        Step::Next(counter) => counter.next(run),
+    };
     let Ending::Returned(value) = ending else {
         return;
     };
@@ -137,10 +143,6 @@ pub fn log_metrics<T: MetricsValue + ?Sized>(
     if metrics.values.is_empty() {
         return;
     }
-    let step = match step {
-        Step::At(step) => step,
-        Step::Next(counter) => counter.next(run),
-    };
     if let Err(error) = run.log_metrics(&metrics.values, Some(step), None) {
         log::error!(target: "polytrack", "the metrics of `{function}` are not logged: {error}");
     }

@@ -53,7 +53,17 @@ async fn train_async(lr: f64) -> Option<f64> {
     Some(lr)
 }
 
+// One-line bodies: the expansion must not nest them in a block of their own
+// (`unused_braces`).
+#[track_params]
+fn one_line(lr: f64) -> f64 { lr }
+
+#[track_run]
+async fn one_line_async(lr: f64) -> f64 { lr }
+
 fn main() {
     let _ = train(0.1, 2);
     drop(train_async(0.1));
+    let _ = one_line(0.1);
+    drop(one_line_async(0.1));
 }

@@ -1,0 +1,8 @@
+use polytrack::track_metrics;
+
+#[track_metrics]
+fn forever() -> ! {
+    loop {}
+}
+
+fn main() {}
