@@ -200,3 +200,26 @@ fn every_call_takes_an_automatic_step_even_one_that_logs_nothing() {
         vec![(Some(0), 1.0), (Some(2), 0.5)]
     );
 }
+
+#[track_run]
+fn nested_run() {
+    let _ = maybe_loss(Ok(9.0));
+}
+
+#[track_run]
+fn outer_run() {
+    let _ = maybe_loss(Ok(1.0));
+    let _ = maybe_loss(Ok(2.0));
+    nested_run();
+    let _ = maybe_loss(Ok(3.0));
+}
+
+#[test]
+fn a_nested_run_does_not_restart_the_outer_runs_steps() {
+    let t = record();
+    outer_run();
+    assert_eq!(
+        t.recorder.metric("maybe_loss"),
+        vec![(Some(0), 1.0), (Some(1), 2.0), (Some(2), 3.0)]
+    );
+}

@@ -75,31 +75,37 @@ pub enum Step<'a> {
     Next(&'a StepCounter),
 }
 
-/// Counts a `#[track_metrics]` function's calls during the current run; a new run starts it
-/// again from 0.
+/// Counts a `#[track_metrics]` function's calls during each run; a new run starts from 0,
+/// and a run that was interrupted by a nested one goes on where it was.
 pub struct StepCounter {
-    /// The run counted in, and the last step given.
-    state: Mutex<Option<(String, i64)>>,
+    /// The runs counted in (the most recent few), each with the last step given.
+    state: Mutex<Vec<(String, i64)>>,
 }
+
+/// How many runs a counter remembers: enough for nested runs.
+const REMEMBERED_RUNS: usize = 8;
 
 impl StepCounter {
     /// A counter at 0.
     #[allow(clippy::new_without_default)]
     pub const fn new() -> StepCounter {
         StepCounter {
-            state: Mutex::new(None),
+            state: Mutex::new(Vec::new()),
         }
     }
 
     fn next(&self, run: &Run) -> i64 {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut runs = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let id = run.uuid().unwrap_or_default();
-        let step = match &*state {
-            Some((counted, step)) if counted == id => step + 1,
-            _ => 0,
-        };
-        *state = Some((id.to_owned(), step));
-        step
+        if let Some((_, step)) = runs.iter_mut().find(|(counted, _)| counted == id) {
+            *step += 1;
+            return *step;
+        }
+        if runs.len() >= REMEMBERED_RUNS {
+            runs.remove(0);
+        }
+        runs.push((id.to_owned(), 0));
+        0
     }
 }
 
