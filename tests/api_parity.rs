@@ -7,7 +7,7 @@
 #[path = "api_support.rs"]
 mod support;
 
-use polytrack_tests::{repo_root, run_ok, server, Server};
+use polytrack_tests::{example, repo_root, run_ok, server, Server};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -48,15 +48,7 @@ fn in_cluster_example_leaves_what_the_python_client_leaves() {
     managed_env(&mut python, &server, &python_run);
     run_ok(&mut python);
 
-    let mut rust = Command::new(env!("CARGO"));
-    rust.current_dir(repo_root()).args([
-        "run",
-        "--quiet",
-        "-p",
-        "polytrack-examples",
-        "--example",
-        "in_cluster",
-    ]);
+    let mut rust = example("in_cluster");
     managed_env(&mut rust, &server, &rust_run);
     run_ok(&mut rust);
 

@@ -97,6 +97,20 @@ pub fn scratch(label: &str) -> PathBuf {
     dir
 }
 
+/// `cargo run` of one of the workspace's examples, from the repository's root.
+pub fn example(name: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(repo_root()).args([
+        "run",
+        "--quiet",
+        "-p",
+        "polytrack-examples",
+        "--example",
+        name,
+    ]);
+    cmd
+}
+
 /// Runs a command, returning its stdout; panics with its output when it fails.
 pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd

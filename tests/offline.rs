@@ -2,7 +2,7 @@
 //! packages, resumed, and uploaded with the official CLI to the real server.
 
 use polytrack::{ArtifactKind, Settings, Status};
-use polytrack_tests::{check_with_polyaxon, repo_root, run_ok, scratch, server, venv};
+use polytrack_tests::{check_with_polyaxon, example, repo_root, run_ok, scratch, server, venv};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -164,16 +164,7 @@ fn in_cluster_example_offline_then_pushed_with_polyaxon_cli() {
     let Some(server) = server() else { return };
     let root = scratch("push");
     let out = run_ok(
-        Command::new(env!("CARGO"))
-            .current_dir(repo_root())
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "polytrack-examples",
-                "--example",
-                "in_cluster",
-            ])
+        example("in_cluster")
             .env("POLYAXON_IS_OFFLINE", "true")
             .env("POLYAXON_OFFLINE_ROOT", &root)
             .env_remove("POLYAXON_IS_MANAGED")

@@ -68,7 +68,6 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) {
 }
 
 /// Appends the decimal form of `n` (with a leading `-` when negative) to `out`.
-#[allow(dead_code)] // Optional helper: not every build of the crate calls it.
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
@@ -91,7 +90,8 @@ const PYTHON: Style = Style {
     pad_exp: true,
 };
 
-/// orjson `dumps(float)`.
+/// orjson `dumps(float)` (a test oracle: polytrack's JSON is written by serde_json).
+#[cfg(test)]
 const ORJSON: Style = Style {
     min_fixed_exp: -5,
     pad_exp: false,
@@ -115,7 +115,7 @@ pub fn write_py_float(out: &mut Vec<u8>, v: f64) {
 }
 
 /// Returns Python's `repr(v)` as a new string; see [`write_py_float`].
-#[allow(dead_code)] // Optional helper: not every build of the crate calls it.
+#[cfg(test)]
 pub fn py_float(v: f64) -> String {
     let mut out = Vec::with_capacity(24);
     write_py_float(&mut out, v);
@@ -127,7 +127,7 @@ pub fn py_float(v: f64) -> String {
 ///
 /// Non-finite values become `null`, as orjson does. Examples: `0.5`, `1.0`, `-0.0`,
 /// `0.00001`, `1e-6`, `1e+16`, `5e-324`.
-#[allow(dead_code)] // Optional helper: not every build of the crate calls it.
+#[cfg(test)]
 pub fn write_orjson_float(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
         write_finite(out, v, ORJSON);

@@ -145,15 +145,9 @@ impl TimeFormatCache {
     }
 
     /// Appends Python's `str(datetime)` of `ts` (same output as [`Timestamp::write_py_str`]).
-    #[inline]
+    #[cfg(test)]
     pub fn write_py_str(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
-        let minute = ts.micros.div_euclid(MICROS_PER_MINUTE);
-        if self.minute != Some(minute) {
-            self.len = format_minute_prefix(minute, b' ', &mut self.prefix);
-            self.minute = Some(minute);
-        }
-        out.extend_from_slice(&self.prefix[..self.len]);
-        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), false, out);
+        self.write(ts, false, out);
     }
 
     /// Appends the timestamp of an event-file row: Python's `str(datetime)`, except that the
@@ -165,19 +159,25 @@ impl TimeFormatCache {
     /// fixed-width form in every case.
     #[inline]
     pub fn write_event_str(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
+        self.write(ts, true, out);
+    }
+
+    /// `str(datetime)` from the cached minute prefix; `.000000` only when `always_micros`.
+    #[inline]
+    fn write(&mut self, ts: Timestamp, always_micros: bool, out: &mut Vec<u8>) {
         let minute = ts.micros.div_euclid(MICROS_PER_MINUTE);
         if self.minute != Some(minute) {
             self.len = format_minute_prefix(minute, b' ', &mut self.prefix);
             self.minute = Some(minute);
         }
         out.extend_from_slice(&self.prefix[..self.len]);
-        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), true, out);
+        write_seconds_tail(ts.micros.rem_euclid(MICROS_PER_MINUTE), always_micros, out);
     }
 
     /// Appends Python's `datetime.isoformat()` of `ts` (same output as
     /// [`Timestamp::write_iso`]), sharing the cached prefix.
     #[inline]
-    #[allow(dead_code)] // Optional helper: not every build of the crate calls it.
+    #[cfg(test)]
     pub fn write_iso(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
         let start = out.len();
         self.write_py_str(ts, out);
@@ -305,6 +305,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Converts a proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's
+/// `days_from_civil`, the inverse of [`civil_from_days`]).
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400; // [0, 399]
+    let month = i64::from(month);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Converts bytes known to be ASCII into a `String` without a fallible call.
 fn ascii_to_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -414,6 +426,10 @@ mod tests {
 
     #[test]
     fn civil_round_trip_over_a_wide_range() {
+        for days in [-1_000_000i64, -719_468, -1, 0, 1, 11_016, 20_418, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
         // Consecutive days advance the date by exactly one day, across 800 years.
         let mut prev = civil_from_days(-200_000);
         for days in -199_999..100_000 {

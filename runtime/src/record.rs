@@ -187,47 +187,9 @@ fn seconds_between(from: &str, to: &str) -> Option<f64> {
     Some((secs * 100.0).round() / 100.0)
 }
 
-/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.ffffff][+HH:MM|Z]` into microseconds since the epoch (UTC).
+/// An ISO-8601 time as microseconds since the epoch (UTC).
 fn parse_iso_micros(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        std::str::from_utf8(b.get(r)?).ok()?.parse::<i64>().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut i = 19;
-    let mut micros = 0i64;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        let digits = std::str::from_utf8(&b[start..i]).ok()?;
-        let padded = format!("{digits:0<6}");
-        micros = padded.get(..6)?.parse().ok()?;
-    }
-    let offset_secs = match b.get(i) {
-        None | Some(b'Z') => 0,
-        Some(sign @ (b'+' | b'-')) => {
-            let off = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
-            if *sign == b'+' {
-                off
-            } else {
-                -off
-            }
-        }
-        _ => return None,
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
-    Some(secs * 1_000_000 + micros)
+    crate::summary::parse_timestamp(s).map(|t| t.epoch_micros())
 }
 
 impl RunRecord {

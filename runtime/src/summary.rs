@@ -460,45 +460,6 @@ impl EventFileSummary {
         }
         Value::Object(summary)
     }
-
-    /// Appends the summary as compact JSON in Python's key order, exactly as orjson prints it
-    /// when `write_float` prints floats like orjson (e.g. `pyfmt::write_orjson_float`).
-    /// `write_float` receives finite values only; non-finite ones are written as `null` here.
-    #[allow(dead_code)] // Optional helper: not every build of the crate calls it.
-    pub fn write_json(&self, out: &mut Vec<u8>, write_float: impl Fn(&mut Vec<u8>, f64)) {
-        out.extend_from_slice(b"{\"is_event\":true");
-        if let Some(step) = &self.step {
-            out.extend_from_slice(b",\"step\":{\"count\":");
-            out.extend_from_slice(step.count.to_string().as_bytes());
-            out.extend_from_slice(b",\"min\":");
-            write_step_bound(out, step.min, &write_float);
-            out.extend_from_slice(b",\"max\":");
-            write_step_bound(out, step.max, &write_float);
-            out.push(b'}');
-        }
-        if let Some(ts) = &self.timestamp {
-            // ISO timestamps only contain [0-9T:.+-], so no escaping is needed.
-            out.extend_from_slice(b",\"timestamp\":{\"min\":\"");
-            out.extend_from_slice(ts.min.as_bytes());
-            out.extend_from_slice(b"\",\"max\":\"");
-            out.extend_from_slice(ts.max.as_bytes());
-            out.extend_from_slice(b"\"}");
-        }
-        if let Some(stats) = &self.metric {
-            out.extend_from_slice(b",\"metric\":{");
-            for (i, (key, v)) in stats.entries().into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                out.extend_from_slice(key.as_bytes());
-                out.extend_from_slice(b"\":");
-                write_finite_or_null(out, v, &write_float);
-            }
-            out.push(b'}');
-        }
-        out.push(b'}');
-    }
 }
 
 impl MetricStats {
@@ -540,24 +501,6 @@ fn step_bound_value(b: StepBound) -> Value {
     }
 }
 
-/// Writes a step bound as JSON text.
-fn write_step_bound(out: &mut Vec<u8>, b: StepBound, write_float: &impl Fn(&mut Vec<u8>, f64)) {
-    match b {
-        StepBound::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-        StepBound::Float(f) => write_finite_or_null(out, f, write_float),
-        StepBound::Null => out.extend_from_slice(b"null"),
-    }
-}
-
-/// Writes `v` with `write_float` when finite, else `null`.
-fn write_finite_or_null(out: &mut Vec<u8>, v: f64, write_float: &impl Fn(&mut Vec<u8>, f64)) {
-    if v.is_finite() {
-        write_float(out, v);
-    } else {
-        out.extend_from_slice(b"null");
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // step
 // ---------------------------------------------------------------------------------------------
@@ -569,7 +512,7 @@ fn write_finite_or_null(out: &mut Vec<u8>, v: f64, write_float: &impl Fn(&mut Ve
 /// A timestamp string parsed the way pandas parses ISO-like datetimes (the subset Polyaxon
 /// writes): `YYYY-MM-DD[ T]HH:MM[:SS[.f{1,9}]][Z|±HH:MM|±HHMM]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ParsedTimestamp {
+pub(crate) struct ParsedTimestamp {
     /// Calendar fields.
     year: u32,
     /// Month 1-12.
@@ -652,8 +595,21 @@ fn is_leap(year: u32) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
+impl ParsedTimestamp {
+    /// Microseconds since the Unix epoch (UTC; a naive timestamp counts as UTC).
+    pub(crate) fn epoch_micros(&self) -> i64 {
+        let days = crate::pytime::days_from_civil(i64::from(self.year), self.month, self.day);
+        let secs = days * 86_400
+            + i64::from(self.hour) * 3_600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+            - i64::from(self.offset_minutes.unwrap_or(0)) * 60;
+        secs * 1_000_000 + i64::from(self.nanos / 1_000)
+    }
+}
+
 /// Parses a timestamp of the supported shape; `None` when it is not one.
-fn parse_timestamp(text: &str) -> Option<ParsedTimestamp> {
+pub(crate) fn parse_timestamp(text: &str) -> Option<ParsedTimestamp> {
     let s = text.as_bytes();
     let year = digits(s, 0, 4)?;
     let month = digits(s, 5, 2)?;
@@ -992,25 +948,17 @@ mod tests {
         }
     }
 
-    /// Test-only float printer equal to orjson's for exponents in [-5, 16).
-    fn write_plain_float(out: &mut Vec<u8>, v: f64) {
-        out.extend_from_slice(format!("{v:?}").as_bytes());
-    }
-
-    fn json_of(kind: &str, content: &str) -> String {
-        let rows = parse_event_file(kind, content);
-        let mut out = Vec::new();
-        match EventFileSummary::compute(kind, &rows) {
-            Some(s) => s.write_json(&mut out, write_plain_float),
-            None => out.extend_from_slice(b"SKIPPED"),
-        }
-        String::from_utf8(out).unwrap()
-    }
-
     #[test]
     fn whole_summaries_match_polyaxon() {
         for &(kind, content, want) in PY_FILE_CASES {
-            assert_eq!(json_of(kind, content), want, "{kind}: {content:?}");
+            let got = summarize_event_file(kind, content).map(|(s, _)| s.to_json_value());
+            if want == "SKIPPED" {
+                assert_eq!(got, None, "{kind}: {content:?}");
+            } else {
+                // Same keys, same values, integers and floats kept apart (`1` vs `1.0`).
+                let want: Value = serde_json::from_str(want).unwrap();
+                assert_eq!(got, Some(want), "{kind}: {content:?}");
+            }
         }
     }
 
@@ -1019,12 +967,6 @@ mod tests {
         let content = "step|timestamp|metric\n1|2026-11-26 03:37:34.111507+00:00|0.5\n|2026-11-26 03:37:34.111647+00:00|nan";
         let rows = parse_metric_file(content);
         let v = event_file_summary("metric", &rows);
-        let mut text = Vec::new();
-        EventFileSummary::compute("metric", &rows)
-            .unwrap()
-            .write_json(&mut text, write_plain_float);
-        let reparsed: Value = serde_json::from_slice(&text).unwrap();
-        assert_eq!(v, reparsed);
         assert_eq!(v["step"]["min"], serde_json::json!(1.0));
         assert_eq!(v["metric"]["last"], Value::Null);
         assert_eq!(v["metric"]["std"], Value::Null);

@@ -6,7 +6,7 @@
 
 use super::{MetricEvent, Sink};
 use crate::error::Error;
-use crate::pyfmt::write_py_float;
+use crate::pyfmt::{write_i64, write_py_float};
 use crate::pytime::TimeFormatCache;
 use crate::record::{Artifact, RunRecord};
 use std::fs::{File, OpenOptions};
@@ -178,8 +178,7 @@ impl Sink for EventFiles {
             let before = buf.len();
             buf.push(b'\n');
             if let Some(step) = event.step {
-                let mut itoa = [0u8; 20];
-                buf.extend_from_slice(format_i64(step, &mut itoa));
+                write_i64(buf, step);
             }
             buf.push(b'|');
             time_cache.write_event_str(event.timestamp, buf);
@@ -241,39 +240,5 @@ impl Sink for EventFiles {
             ));
         }
         Ok(left)
-    }
-}
-
-/// Formats an integer without allocating.
-fn format_i64(value: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let negative = value < 0;
-    let mut n = value.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if negative {
-        // i64::MIN has 19 digits, so there is always room for the sign.
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers() {
-        let mut b = [0u8; 20];
-        for v in [0i64, 7, -7, 1234567890, i64::MAX, i64::MIN] {
-            assert_eq!(format_i64(v, &mut b), v.to_string().as_bytes());
-        }
     }
 }
