@@ -5,7 +5,8 @@
 #
 #   scripts/test-env.sh            # prints the venv path on stdout when ready
 #
-# Location: <repo>/.venv-test (git-ignored), or $POLYTRACK_TEST_VENV_DIR if set.
+# Location: <repo>/.venv-test (git-ignored), or $POLYTRACK_TEST_VENV_DIR if set (a venv shared
+# by several checkouts: updated in place, never removed).
 # Pins: scripts/requirements-test.txt (top level) + scripts/constraints-test.txt (full lock).
 # A marker file inside the venv records a hash of both files and of the interpreter version;
 # when it differs (a pin changed), the venv is rebuilt from scratch.
@@ -55,6 +56,21 @@ fi
 if [[ -f "$MARKER" && -x "$VENV/bin/python" && -x "$VENV/bin/haupt" && -x "$VENV/bin/polyaxon" ]] \
     && [[ "$(cat "$MARKER")" == "$want_hash" ]]; then
     log "venv up to date: $VENV"
+    echo "$VENV"
+    exit 0
+fi
+
+# A venv named by POLYTRACK_TEST_VENV_DIR may be shared by several checkouts (worktrees on
+# different branches, test runs in flight): it is never removed. When its pins differ, the
+# pins of this checkout are installed into it in place (pip adds or changes only what differs),
+# so a running server keeps its files.
+if [[ -n "${POLYTRACK_TEST_VENV_DIR:-}" && -x "$VENV/bin/python" && -x "$VENV/bin/haupt" ]]; then
+    log "shared venv $VENV differs from this checkout's pins: installing them in place"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+        -r "$REQS" -c "$CONSTRAINTS" >&2 \
+        || die "installing this checkout's pins into the shared venv $VENV failed (see pip output above)"
+    echo "$want_hash" > "$MARKER"
+    log "venv ready: $VENV"
     echo "$VENV"
     exit 0
 fi
