@@ -26,10 +26,16 @@ PYTHON="${PYTHON:-python3}"
 
 [[ -f "$REQS" ]] || die "missing $REQS"
 [[ -f "$CONSTRAINTS" ]] || die "missing $CONSTRAINTS"
-command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found: install CPython 3 (3.11 is what the pins were made with)"
+command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found: install CPython 3.11 to 3.14"
 
 py_version="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" \
     || die "'$PYTHON' does not run"
+# The pins resolve (wheels for every compiled package) on CPython 3.11.0 and later up to 3.14:
+# Debian 12's own python3 (3.11.2) included. numpy 2.4 needs 3.11; nothing older is tried.
+case "$py_version" in
+    3.11.*|3.12.*|3.13.*|3.14.*) ;;
+    *) die "'$PYTHON' is CPython $py_version; the pinned test venv needs CPython 3.11 to 3.14 (set PYTHON=/path/to/python3.X)" ;;
+esac
 
 # The pins (comments and blank lines ignored) plus the interpreter version.
 pin_lines() {
