@@ -708,7 +708,7 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
     // Offline and external runs get their uuid here, so their folder exists before the API
     // answers (an external run is then created with this uuid).
     if matches!(mode, Mode::Offline | Mode::External) && uuid.is_none() {
-        uuid = Some(crate::run::new_uuid());
+        uuid = Some(crate::id::new_uuid());
     }
 
     // API settings are read (and can fail) only for the modes that use the API.
@@ -940,7 +940,7 @@ mod tests {
 
     #[test]
     fn token_precedence_and_redaction() {
-        let dir = std::env::temp_dir().join(format!("polytrack-cfg-{}", crate::run::new_uuid()));
+        let dir = std::env::temp_dir().join(format!("polytrack-cfg-{}", crate::id::new_uuid()));
         std::fs::create_dir_all(dir.join(".configs")).unwrap();
         let ctx = dir.display().to_string();
         let external = |extra: &[(&str, &str)]| {

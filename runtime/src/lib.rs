@@ -48,6 +48,7 @@ mod config;
 mod envinfo;
 mod error;
 mod fqn;
+mod id;
 mod kind;
 mod lineage;
 mod macros;
@@ -71,6 +72,7 @@ pub mod __private;
 pub use api::{push, push_with, PushReport};
 pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};
 pub use error::Error;
+pub use id::new_uuid;
 pub use kind::{ArtifactKind, Status};
 pub use polytrack_macros::{track_metrics, track_params, track_run};
 pub use pytime::Timestamp;
@@ -79,7 +81,7 @@ pub use record::{Artifact, Condition, RunRecord};
 pub use run::{
     current, end, get_artifacts_path, get_outputs_path, init, init_with, is_active,
     log_artifact_ref, log_input, log_inputs, log_metric, log_metric_at, log_metric_with,
-    log_metrics, log_output, log_outputs, log_tags, new_uuid, EndReport, Run, RunGuard,
+    log_metrics, log_output, log_outputs, log_tags, EndReport, Run, RunGuard,
 };
 pub use value::MetricValue;
 

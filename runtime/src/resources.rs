@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn sampler_writes_rows_without_steps() {
-        let dir = std::env::temp_dir().join(format!("polytrack-res-{}", crate::run::new_uuid()));
+        let dir = std::env::temp_dir().join(format!("polytrack-res-{}", crate::id::new_uuid()));
         // The first sample is taken at once; stopping waits for it, so there is exactly one.
         let sampler = Sampler::start(&dir, Duration::from_secs(3600)).unwrap();
         sampler.stop(Duration::from_secs(30));

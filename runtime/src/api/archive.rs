@@ -118,7 +118,7 @@ pub(crate) fn upload_request(path: String, archive: &Archive, connection: Option
             Value::String(connection.to_owned()),
         );
     }
-    let boundary = format!("polytrack-{}", crate::run::new_uuid());
+    let boundary = format!("polytrack-{}", crate::id::new_uuid());
     let head = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file\"; \
          filename=\"uploads.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n"
@@ -143,8 +143,7 @@ mod tests {
 
     #[test]
     fn packs_what_push_uploads() {
-        let dir =
-            std::env::temp_dir().join(format!("polytrack-archive-{}", crate::run::new_uuid()));
+        let dir = std::env::temp_dir().join(format!("polytrack-archive-{}", crate::id::new_uuid()));
         for sub in ["outputs", "events/metric", ".polytrack", ".polyaxon"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }

@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn nothing_to_push_is_a_clear_error() {
-        let dir = std::env::temp_dir().join(format!("polytrack-push-{}", crate::run::new_uuid()));
+        let dir = std::env::temp_dir().join(format!("polytrack-push-{}", crate::id::new_uuid()));
         std::fs::create_dir_all(&dir).unwrap();
         let err =
             push_with(&dir, None, Settings::new().env([("HOME", "/nonexistent")])).unwrap_err();

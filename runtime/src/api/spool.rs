@@ -399,7 +399,7 @@ mod tests {
     }
 
     fn temp_dir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("polytrack-spool-{}", crate::run::new_uuid()));
+        let dir = std::env::temp_dir().join(format!("polytrack-spool-{}", crate::id::new_uuid()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }

@@ -1,0 +1,30 @@
+//! Runs: the handle, the current run, the logging hot path and the end.
+//!
+//! - `start`: `init`/`init_with` turn settings into a run with its writer thread;
+//! - `handle`: [`Run`], the handle every logging call goes through;
+//! - `shared`: the state the handles of one run share (queue, name table, end);
+//! - `current`: which run a module-level call reaches, cached per thread;
+//! - `names`: the per-thread table that maps a metric name to its id;
+//! - `facade`: the module-level functions (Python's `tracking.*`);
+//! - `guard`, `report`, `panic`: ending a run, what the end reports, and why a run that
+//!   panicked failed.
+
+mod current;
+mod facade;
+mod guard;
+mod handle;
+mod names;
+mod panic;
+mod report;
+mod shared;
+mod start;
+
+pub use current::{current, is_active};
+pub use facade::{
+    end, get_artifacts_path, get_outputs_path, log_artifact_ref, log_input, log_inputs, log_metric,
+    log_metric_at, log_metric_with, log_metrics, log_output, log_outputs, log_tags,
+};
+pub use guard::RunGuard;
+pub use handle::Run;
+pub use report::EndReport;
+pub use start::{init, init_with};

@@ -1,0 +1,182 @@
+//! Name interning: the hot path maps a metric name to a small id without locking.
+
+use std::collections::HashMap;
+
+/// The ids of the names this thread has logged to run `run`: a small open-addressing table
+/// (linear probing, power-of-two size, at most half full). A lookup hashes the name and almost
+/// always compares it once; names of up to 16 bytes are hashed and compared with a few word
+/// loads, without a call to `memcmp`.
+pub(super) struct Names {
+    pub(super) run: u64,
+    slots: Vec<Option<(Box<str>, u32)>>,
+    len: usize,
+}
+
+impl Names {
+    pub(super) const fn new() -> Names {
+        Names {
+            run: 0,
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    pub(super) fn get(&self, name: &str) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        loop {
+            match self.slots.get(i)? {
+                Some((n, id)) if same_name(n.as_bytes(), name.as_bytes()) => return Some(*id),
+                Some(_) => i = (i + 1) & mask,
+                None => return None,
+            }
+        }
+    }
+
+    #[cold]
+    pub(super) fn insert(&mut self, name: &str, id: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(16);
+            let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+            self.len = 0;
+            for (n, i) in old.into_iter().flatten() {
+                self.put(n, i);
+            }
+        }
+        self.put(name.into(), id);
+    }
+
+    fn put(&mut self, name: Box<str>, id: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        while self.slots[i].is_some() {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = Some((name, id));
+        self.len += 1;
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.slots = Vec::new();
+        self.len = 0;
+    }
+}
+
+impl Default for Names {
+    fn default() -> Names {
+        Names::new()
+    }
+}
+
+/// The little-endian word of the first 8 bytes of `b` (`b.len() >= 8`).
+#[inline]
+fn word8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The little-endian word of the first 4 bytes of `b` (`b.len() >= 4`).
+#[inline]
+fn word4(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// Two words that together hold every byte of a name of at most 16 bytes (overlapping loads
+/// of its first and last bytes).
+#[inline]
+fn short_words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    if n >= 8 {
+        (word8(b), word8(&b[n - 8..]))
+    } else if n >= 4 {
+        (word4(b), word4(&b[n - 4..]))
+    } else if n > 0 {
+        (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    }
+}
+
+/// A fast hash of a metric name (FxHash-style mixing); names are not attacker input.
+#[inline]
+fn name_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let n = b.len();
+    if n <= 16 {
+        let (x, y) = short_words(b);
+        return mix(mix(n as u64, x), y);
+    }
+    let mut h = n as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, word8(c));
+    }
+    mix(h, word8(&b[n - 8..]))
+}
+
+/// Whether two names are equal.
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            short_words(a) == short_words(b)
+        } else {
+            a == b
+        }
+}
+
+#[derive(Default)]
+pub(super) struct NameTable {
+    pub(super) by_raw: HashMap<String, u32>,
+    pub(super) by_sanitized: HashMap<String, u32>,
+    pub(super) next: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_cache_finds_every_name_and_only_those() {
+        let mut all: Vec<String> = Vec::new();
+        for i in 0..400 {
+            let name = match i % 5 {
+                0 => format!("m{i}"),
+                1 => format!("metric_{i:05}"),
+                2 => "x".repeat(i % 41),
+                3 => format!("train/layer_{i}/grad_norm"),
+                _ => format!("{}{i}", "ab".repeat(i % 11)),
+            };
+            if !all.contains(&name) {
+                all.push(name);
+            }
+        }
+        let mut names = Names::new();
+        for (id, name) in all.iter().enumerate() {
+            assert_eq!(names.get(name), None, "{name:?}");
+            names.insert(name, id as u32);
+        }
+        for (id, name) in all.iter().enumerate() {
+            assert_eq!(names.get(name), Some(id as u32), "{name:?}");
+        }
+        // Same length and same first and last bytes, different middle.
+        for probe in [
+            "train/layer_3/grad_morm",
+            "metric_0000l",
+            "xxxxxxxxxyxxxxxxxxxxxxxx",
+            "m1z",
+        ] {
+            assert_eq!(names.get(probe), None, "{probe:?}");
+        }
+        names.clear();
+        assert_eq!(names.get(&all[1]), None);
+    }
+}

@@ -1,0 +1,250 @@
+//! The state of one run shared by its handles: the queue to its writer, its name table, and
+//! how it ends.
+
+use super::current::{set_stack, HAD_RUN};
+use super::names::{NameTable, Names};
+use super::report::EndReport;
+use crate::config::Mode;
+use crate::error::Error;
+use crate::kind::Status;
+use crate::sink::Update;
+use crate::util::lock;
+use crate::value::sanitize;
+use crate::worker::{EndRequest, Msg};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+pub(super) struct Shared {
+    pub(super) id: u64,
+    pub(super) mode: Mode,
+    pub(super) uuid: Option<String>,
+    pub(super) owner: Option<String>,
+    pub(super) project: Option<String>,
+    pub(super) run_dir: PathBuf,
+    pub(super) tx: SyncSender<Msg>,
+    /// The writer thread, which sleeps while the queue is empty: unparked for flush and end
+    /// requests and when the queue is full, never for ordinary events.
+    pub(super) worker: std::thread::Thread,
+    pub(super) queue_timeout: Duration,
+    pub(super) end_timeout: Duration,
+    pub(super) metric_suffix: Option<String>,
+    pub(super) names: Mutex<NameTable>,
+    pub(super) ended: AtomicBool,
+    pub(super) refused: AtomicU64,
+    pub(super) final_report: Mutex<Option<EndReport>>,
+    pub(super) sampler: Mutex<Option<crate::resources::Sampler>>,
+}
+
+impl Shared {
+    #[inline]
+    pub(super) fn send(&self, msg: Msg) -> Result<(), Error> {
+        match self.tx.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(msg)) => self.send_slow(msg),
+            Err(TrySendError::Disconnected(_)) => Err(self.gone()),
+        }
+    }
+
+    fn gone(&self) -> Error {
+        if self.ended.load(Ordering::Relaxed) {
+            Error::Ended
+        } else {
+            Error::WriterGone
+        }
+    }
+
+    #[cold]
+    fn send_slow(&self, mut msg: Msg) -> Result<(), Error> {
+        self.worker.unpark();
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(20);
+        loop {
+            if start.elapsed() >= self.queue_timeout {
+                let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+                if n <= 8 || n.is_power_of_two() {
+                    log::error!(
+                        "polytrack: the writer is stalled; refused {n} event(s) after waiting {:?} each",
+                        self.queue_timeout
+                    );
+                }
+                return Err(Error::Backpressure {
+                    waited: start.elapsed(),
+                });
+            }
+            std::thread::sleep(pause.min(self.queue_timeout.saturating_sub(start.elapsed())));
+            pause = (pause * 2).min(Duration::from_millis(5));
+            match self.tx.try_send(msg) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(m)) => msg = m,
+                Err(TrySendError::Disconnected(_)) => return Err(self.gone()),
+            }
+        }
+    }
+
+    /// The id of a metric name, announcing it to the worker the first time.
+    #[inline]
+    pub(super) fn name_id(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
+        if names.run != self.id {
+            names.clear();
+            names.run = self.id;
+        }
+        if let Some(id) = names.get(name) {
+            return Ok(id);
+        }
+        let id = self.intern(name)?;
+        names.insert(name, id);
+        Ok(id)
+    }
+
+    #[cold]
+    fn intern(&self, name: &str) -> Result<u32, Error> {
+        let mut table = lock(&self.names);
+        if let Some(id) = table.by_raw.get(name) {
+            return Ok(*id);
+        }
+        let mut sanitized = sanitize(name)?;
+        if let Some(suffix) = &self.metric_suffix {
+            sanitized.push_str(suffix);
+        }
+        let id = match table.by_sanitized.get(&sanitized) {
+            Some(id) => *id,
+            None => {
+                let id = table.next;
+                // Announced while the table is locked, so no other thread can send a value
+                // for this id before the worker knows its name.
+                self.send(Msg::Name(id, Arc::from(sanitized.as_str())))?;
+                table.next += 1;
+                table.by_sanitized.insert(sanitized, id);
+                id
+            }
+        };
+        table.by_raw.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    #[inline]
+    pub(super) fn metric(
+        &self,
+        names: &mut Names,
+        name: &str,
+        value: f64,
+        step: Option<i64>,
+        timestamp: Option<SystemTime>,
+    ) -> Result<(), Error> {
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(Error::Ended);
+        }
+        let id = self.name_id(names, name)?;
+        self.send(Msg::Metric {
+            id,
+            value,
+            step,
+            timestamp: timestamp.unwrap_or_else(SystemTime::now),
+        })
+    }
+
+    /// [`Shared::metric`] without the thread's name cache (kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn metric_uncached(
+        &self,
+        name: &str,
+        value: f64,
+        step: Option<i64>,
+        timestamp: Option<SystemTime>,
+    ) -> Result<(), Error> {
+        self.metric(&mut Names::default(), name, value, step, timestamp)
+    }
+
+    pub(super) fn update(&self, update: Update) -> Result<(), Error> {
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(Error::Ended);
+        }
+        self.send(Msg::Update(Box::new(update)))
+    }
+
+    pub(super) fn end(
+        &self,
+        status: Status,
+        reason: Option<String>,
+        message: Option<String>,
+    ) -> Result<EndReport, Error> {
+        if self.ended.swap(true, Ordering::AcqRel) {
+            return lock(&self.final_report).clone().ok_or(Error::Ended);
+        }
+        set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
+        HAD_RUN.store(true, Ordering::Relaxed);
+        // The sampler's last rows must be on disk before the worker summarises the files.
+        if let Some(sampler) = lock(&self.sampler).take() {
+            sampler.stop(Duration::from_secs(5));
+        }
+        let deadline = Instant::now() + self.end_timeout;
+        let (reply_tx, reply_rx) = sync_channel(1);
+        let request = Msg::End(Box::new(EndRequest {
+            status,
+            reason,
+            message,
+            deadline,
+            reply: reply_tx,
+        }));
+        let mut report = EndReport {
+            uuid: self.uuid.clone(),
+            mode: self.mode,
+            run_dir: Some(self.run_dir.clone()),
+            status: None,
+            metric_events: 0,
+            refused_events: self.refused.load(Ordering::Relaxed),
+            undelivered: Vec::new(),
+            errors: Vec::new(),
+        };
+        // The end request must not be refused like an event: wait for room up to the deadline.
+        let mut msg = request;
+        loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => {
+                    self.worker.unpark();
+                    break;
+                }
+                Err(TrySendError::Full(m)) if Instant::now() < deadline => {
+                    msg = m;
+                    self.worker.unpark();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => {
+                    report.undelivered.push(format!(
+                        "the writer did not take the end request within {:?}; events still \
+                         queued are in memory only",
+                        self.end_timeout
+                    ));
+                    return Ok(self.keep(report));
+                }
+            }
+        }
+        let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(500);
+        match reply_rx.recv_timeout(wait) {
+            Ok(w) => {
+                report.status = w.status;
+                report.metric_events = w.metric_events;
+                report.undelivered = w.undelivered;
+                report.errors = w.errors;
+            }
+            Err(_) => report.undelivered.push(format!(
+                "ending did not finish within {:?}; the writer keeps going in the background \
+                 until the process exits",
+                self.end_timeout
+            )),
+        }
+        if !report.undelivered.is_empty() {
+            log::warn!("polytrack: {report}");
+        }
+        Ok(self.keep(report))
+    }
+
+    fn keep(&self, report: EndReport) -> EndReport {
+        *lock(&self.final_report) = Some(report.clone());
+        report
+    }
+}
