@@ -1,6 +1,6 @@
 //! Run ids.
 
-use crate::pytime::Timestamp;
+use crate::timestamp::Timestamp;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A new run uuid: 32 lowercase hex characters, random (version 4), no dashes.

@@ -52,8 +52,7 @@ mod id;
 mod kind;
 mod lineage;
 mod macros;
-mod pyfmt;
-mod pytime;
+mod pyrepr;
 mod rank;
 mod record;
 mod resources;
@@ -61,6 +60,7 @@ mod run;
 mod sink;
 mod summary;
 pub mod testing;
+mod timestamp;
 mod util;
 mod value;
 mod worker;
@@ -75,7 +75,6 @@ pub use error::Error;
 pub use id::new_uuid;
 pub use kind::{ArtifactKind, Status};
 pub use polytrack_macros::{track_metrics, track_params, track_run};
-pub use pytime::Timestamp;
 pub use rank::{Rank, RankPolicy, RANK_VARIABLES};
 pub use record::{Artifact, Condition, RunRecord};
 pub use run::{
@@ -83,6 +82,7 @@ pub use run::{
     log_artifact_ref, log_input, log_inputs, log_metric, log_metric_at, log_metric_with,
     log_metrics, log_output, log_outputs, log_tags, EndReport, Run, RunGuard,
 };
+pub use timestamp::Timestamp;
 pub use value::MetricValue;
 
 /// Sanitizes a name the way Polyaxon does (its `fqn` rule): `train/loss` becomes

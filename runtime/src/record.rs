@@ -3,7 +3,7 @@
 //! semantics.
 
 use crate::kind::{ArtifactKind, Status};
-use crate::pytime::Timestamp;
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -189,7 +189,7 @@ fn seconds_between(from: &str, to: &str) -> Option<f64> {
 
 /// An ISO-8601 time as microseconds since the epoch (UTC).
 fn parse_iso_micros(s: &str) -> Option<i64> {
-    crate::summary::parse_timestamp(s).map(|t| t.epoch_micros())
+    crate::timestamp::parse_timestamp(s).map(|t| t.epoch_micros())
 }
 
 impl RunRecord {

@@ -8,9 +8,9 @@
 //! the event writer. It reads `/proc` (Linux); elsewhere only GPU metrics are sampled.
 
 use crate::error::Error;
-use crate::pyfmt::write_py_float;
-use crate::pytime::{TimeFormatCache, Timestamp};
+use crate::pyrepr::write_py_float;
 use crate::sink::files::open_event_file;
+use crate::timestamp::{TimeFormatCache, Timestamp};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};

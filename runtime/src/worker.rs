@@ -3,10 +3,10 @@
 use crate::error::Error;
 use crate::kind::{ArtifactKind, Status};
 use crate::lineage::{self, ArtifactRef};
-use crate::pytime::Timestamp;
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::sink::{Ending, MetricEvent, Sink, Update};
 use crate::summary;
+use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};

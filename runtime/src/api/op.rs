@@ -261,7 +261,7 @@ mod tests {
             crate::kind::Status::Running,
             None,
             None,
-            crate::pytime::Timestamp::now(),
+            crate::timestamp::Timestamp::now(),
         );
         assert_eq!(Op::from_update(&Update::Status(c.clone()), false), None);
         let mut op = Op::from_update(&Update::Status(c), true).unwrap();

@@ -10,7 +10,7 @@ use super::Run;
 use crate::config::{Mode, Resolved, Settings};
 use crate::error::Error;
 use crate::kind::Status;
-use crate::pytime::Timestamp;
+use crate::timestamp::Timestamp;
 use crate::record::{Condition, RunRecord};
 use crate::sink::{files::EventFiles, offline, Sink, Update};
 use crate::testing::Recorder;

@@ -6,9 +6,9 @@
 
 use super::{MetricEvent, Sink};
 use crate::error::Error;
-use crate::pyfmt::{write_i64, write_py_float};
-use crate::pytime::TimeFormatCache;
+use crate::pyrepr::{write_i64, write_py_float};
 use crate::record::{Artifact, RunRecord};
+use crate::timestamp::TimeFormatCache;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};

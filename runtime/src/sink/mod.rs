@@ -18,8 +18,8 @@ pub(crate) mod offline;
 
 use crate::error::Error;
 use crate::kind::Status;
-use crate::pytime::Timestamp;
 use crate::record::{Artifact, Condition, RunRecord};
+use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
 use std::time::Instant;
 
