@@ -74,6 +74,19 @@ pub enum Error {
         /// The response body, shortened.
         body: String,
     },
+    /// The host answered, but not as the Polyaxon API does for that request: a success status
+    /// whose body is not the expected JSON (a proxy's login page, a truncated answer, another
+    /// run), or a redirect (never followed). Nothing counts as delivered.
+    NotPolyaxon {
+        /// The request, e.g. `GET http://host/api/v1/default/demo/runs/<uuid>`.
+        request: String,
+        /// The HTTP status code.
+        status: u16,
+        /// What the answer should have been.
+        expected: String,
+        /// What came back, shortened.
+        body: String,
+    },
     /// The Polyaxon API could not be reached.
     Unreachable {
         /// The request that failed.
@@ -153,6 +166,16 @@ impl fmt::Display for Error {
                 status,
                 body,
             } => write!(f, "{request} failed with HTTP {status}: {body}"),
+            Error::NotPolyaxon {
+                request,
+                status,
+                expected,
+                body,
+            } => write!(
+                f,
+                "{request} got an answer that is not the Polyaxon API's (HTTP {status}, expected \
+                 {expected}): {body}"
+            ),
             Error::Unreachable { request, reason } => {
                 write!(f, "{request} could not reach the Polyaxon API: {reason}")
             }

@@ -133,6 +133,7 @@ pub(crate) fn upload_request(path: String, archive: &Archive, connection: Option
             content_type: format!("multipart/form-data; boundary={boundary}"),
             parts: vec![Bytes::from(head), archive.bytes.clone(), Bytes::from(tail)],
         },
+        expect: super::answer::Expect::Nothing,
     }
 }
 

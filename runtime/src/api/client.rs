@@ -1,6 +1,7 @@
 //! The HTTP client: `reqwest` on a single-threaded tokio runtime that belongs to the thread
 //! that built it (the API thread, or a push's own thread), never to the user's thread.
 
+use super::answer::{self, Expect, Mismatch};
 use crate::config::ApiConfig;
 use crate::error::Error;
 use bytes::Bytes;
@@ -80,19 +81,22 @@ impl http_body::Body for Pieces {
     }
 }
 
-/// One request: a method, a path below the host, and a body.
+/// One request: a method, a path below the host, a body, and what a 2xx answer must hold.
 pub(crate) struct Request {
     pub method: Method,
     pub path: String,
     pub body: Body,
+    pub expect: Expect,
 }
 
 impl Request {
-    pub(crate) fn get(path: String) -> Self {
+    /// A `GET` whose answer must be `expect`.
+    pub(crate) fn get(path: String, expect: Expect) -> Self {
         Request {
             method: Method::GET,
             path,
             body: Body::Empty,
+            expect,
         }
     }
 
@@ -100,12 +104,14 @@ impl Request {
         method: Method,
         path: String,
         body: &T,
+        expect: Expect,
     ) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body).map_err(|e| Error::Serialize(e.to_string()))?;
         Ok(Request {
             method,
             path,
             body: Body::Json(Bytes::from(bytes)),
+            expect,
         })
     }
 }
@@ -127,7 +133,8 @@ pub(crate) enum Failure {
     /// other requests may still succeed.
     Rejected(Error),
     /// Nothing more can succeed for this run until someone acts: HTTP 401, 403 or 404 (the
-    /// token, the project or the run), or a TLS failure (certificate or scheme).
+    /// token, the project or the run), a TLS failure (certificate or scheme), a redirect, or
+    /// another run than the one asked for.
     Blocked(Error),
 }
 
@@ -180,7 +187,14 @@ impl Client {
             .user_agent(USER_AGENT)
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(CONNECT_TIMEOUT))
+            // No redirect is followed: reqwest's default policy would follow one from https
+            // to http on the same host and port with the token, and the run's data anywhere.
+            .redirect(reqwest::redirect::Policy::none())
             .gzip(true);
+        if cfg.host.starts_with("https://") {
+            // Never plain HTTP for a host configured as https, whatever happens.
+            builder = builder.https_only(true);
+        }
         if !cfg.verify_ssl {
             log::warn!(
                 "polytrack: TLS certificates of {} are NOT verified (POLYAXON_VERIFY_SSL=false): \
@@ -253,6 +267,11 @@ impl Client {
             let mut response = builder.send().await?;
             let status = response.status();
             let retry_after = retry_after(response.headers());
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await? {
                 let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
@@ -261,7 +280,7 @@ impl Client {
                     break;
                 }
             }
-            Ok::<_, reqwest::Error>((status, retry_after, body))
+            Ok::<_, reqwest::Error>((status, retry_after, location, body))
         };
         let outcome = match deadline {
             None => self.rt.block_on(exchange),
@@ -286,8 +305,33 @@ impl Client {
             }
         };
         match outcome {
-            Ok((status, retry_after, body)) => {
-                classify_status(self.label(req), status, retry_after, body)
+            Ok((status, retry_after, location, body)) => {
+                if status.is_redirection() {
+                    return Err(Failure::Blocked(answer::redirect_error(
+                        self.label(req),
+                        status.as_u16(),
+                        location.as_deref(),
+                    )));
+                }
+                let body = classify_status(self.label(req), status, retry_after, body)?;
+                match answer::check(&req.expect, &body) {
+                    Ok(()) => Ok(body),
+                    Err(mismatch) => {
+                        let other_run = matches!(mismatch, Mismatch::OtherRun(_));
+                        let error = mismatch.into_error(self.label(req), status.as_u16(), &body);
+                        Err(if other_run {
+                            Failure::Blocked(error)
+                        } else {
+                            // A proxy or a server that is starting may answer for it: the
+                            // update stays in the spool and is tried again.
+                            Failure::Transient {
+                                error,
+                                retry_after,
+                                ambiguous: false,
+                            }
+                        })
+                    }
+                }
             }
             Err(e) => Err(classify_error(self.label(req), &e)),
         }
@@ -399,7 +443,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(|d| d.min(Duration::from_secs(3600)))
 }
 
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {

@@ -1,6 +1,7 @@
 //! Delivery: sends queued updates in order, coalescing consecutive ones, retrying with
 //! backoff, and recording every outcome in the spool.
 
+use super::answer::Expect;
 use super::archive;
 use super::client::{quote, Client, Failure, Request};
 use super::op::Op;
@@ -336,9 +337,7 @@ impl Deliverer {
     }
 
     fn probe(&mut self, deadline: Option<Instant>) -> Result<(), Failure> {
-        let body = self
-            .client
-            .send(&Request::get(self.target.run_path()), deadline)?;
+        let body = self.client.send(&self.get_run(), deadline)?;
         self.read_namespace(&body);
         log::debug!(
             "polytrack: run {} found on {}",
@@ -348,11 +347,24 @@ impl Deliverer {
         Ok(())
     }
 
+    /// The `GET` of the run, whose answer must be this run.
+    fn get_run(&self) -> Request {
+        Request::get(
+            self.target.run_path(),
+            Expect::Run(self.target.uuid.clone()),
+        )
+    }
+
     fn read_namespace(&mut self, body: &[u8]) {
         let run: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         if let Some(ns) = run.pointer("/settings/namespace").and_then(Value::as_str) {
             self.namespace = Some(ns.to_owned());
         }
+    }
+
+    /// What a request on the run answers: the run itself.
+    fn run_answer(&self) -> Expect {
+        Expect::Run(self.target.uuid.clone())
     }
 
     fn send_op(&mut self, seq: u64, op: &Op, deadline: Option<Instant>) -> Result<(), Failure> {
@@ -364,13 +376,13 @@ impl Deliverer {
                     quote(&self.target.owner),
                     quote(&self.target.project)
                 );
-                let req = json_request(Method::POST, path, body)?;
+                let req = json_request(Method::POST, path, body, self.run_answer())?;
                 match self.client.send(&req, deadline) {
                     Ok(_) => Ok(()),
                     // A duplicate uuid is a 400: an earlier try got through but its answer was
                     // lost. The run is there, which is all this update wants.
                     Err(Failure::Rejected(error)) => {
-                        match self.client.send(&Request::get(run), deadline) {
+                        match self.client.send(&self.get_run(), deadline) {
                             Ok(body) => {
                                 self.read_namespace(&body);
                                 self.existed = true;
@@ -384,17 +396,27 @@ impl Deliverer {
                 }
             }
             Op::Patch { body } => {
-                let req = json_request(Method::PATCH, run, body)?;
+                let req = json_request(Method::PATCH, run, body, self.run_answer())?;
                 self.client.send(&req, deadline).map(drop)
             }
             Op::Lineage { artifacts } => {
                 let body = serde_json::json!({ "artifacts": artifacts });
-                let req = json_request(Method::POST, format!("{run}/lineage/artifacts"), &body)?;
+                let req = json_request(
+                    Method::POST,
+                    format!("{run}/lineage/artifacts"),
+                    &body,
+                    Expect::Nothing,
+                )?;
                 self.client.send(&req, deadline).map(drop)
             }
             Op::Status { condition } => {
                 let body = serde_json::json!({ "condition": condition });
-                let req = json_request(Method::POST, format!("{run}/statuses"), &body)?;
+                let req = json_request(
+                    Method::POST,
+                    format!("{run}/statuses"),
+                    &body,
+                    Expect::Object,
+                )?;
                 self.client.send(&req, deadline).map(drop)
             }
             Op::Upload => self.upload(seq, deadline),
@@ -403,9 +425,7 @@ impl Deliverer {
 
     fn upload(&mut self, seq: u64, deadline: Option<Instant>) -> Result<(), Failure> {
         if self.namespace.is_none() {
-            let body = self
-                .client
-                .send(&Request::get(self.target.run_path()), deadline)?;
+            let body = self.client.send(&self.get_run(), deadline)?;
             self.read_namespace(&body);
         }
         if self.upload.as_ref().map(|(s, _)| *s) != Some(seq) {
@@ -472,6 +492,17 @@ pub(crate) fn clone_error(e: &Error) -> Error {
             request: request.clone(),
             reason: reason.clone(),
         },
+        Error::NotPolyaxon {
+            request,
+            status,
+            expected,
+            body,
+        } => Error::NotPolyaxon {
+            request: request.clone(),
+            status: *status,
+            expected: expected.clone(),
+            body: body.clone(),
+        },
         other => Error::Unreachable {
             request: "Polyaxon API".to_owned(),
             reason: other.to_string(),
@@ -483,8 +514,9 @@ fn json_request<T: serde::Serialize + ?Sized>(
     method: Method,
     path: String,
     body: &T,
+    expect: Expect,
 ) -> Result<Request, Failure> {
-    Request::json(method, path, body).map_err(Failure::Rejected)
+    Request::json(method, path, body, expect).map_err(Failure::Rejected)
 }
 
 #[cfg(test)]

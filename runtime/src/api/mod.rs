@@ -36,6 +36,12 @@
 //!   or 404 (token, project or run) or a TLS failure stops sending for the run, keeping the
 //!   spool. A server that double-applies a retried update cannot hurt: merges, lineage and
 //!   uploads are idempotent, and the server ignores a repeated status.
+//! - An answer is checked, not trusted (see [`answer`]): a 2xx whose body is not what Polyaxon
+//!   returns for that call (a proxy's login page, truncated JSON) is a failure, retried with
+//!   the update kept in the spool and quoted in the report; the run read or written must be
+//!   the run asked for, and a redirect is never followed (the token only goes to the
+//!   configured host, never over plain HTTP to a host configured as https): either stops
+//!   sending for the run, keeping the spool.
 //! - `init` never fails on the network (the strict setting, `POLYTRACK_STRICT`, makes it wait
 //!   for the first request and fail fast). `end` retries every second until the spool is
 //!   drained or the end deadline passes, then reports what is left and where. What is left
@@ -51,6 +57,7 @@
 //! sensitive, never logged), `<POLYAXON_HEADER>: <POLYAXON_HEADER_SERVICE>` when both are set,
 //! `User-Agent: polytrack/<version>`, `Accept: application/json`.
 
+mod answer;
 mod archive;
 mod client;
 mod deliver;
@@ -98,6 +105,8 @@ struct EndSummary {
     pending: usize,
     blocked: Option<String>,
     refusals: Vec<String>,
+    /// Why the last try failed, when updates are left.
+    last_error: Option<String>,
 }
 
 /// The sink of managed and external runs: spools updates and hands them to the API thread.
@@ -276,11 +285,15 @@ impl Sink for ApiSink {
         match sent.ok().and_then(|()| answer.recv_timeout(wait).ok()) {
             Some(summary) => {
                 lines.extend(summary.refusals);
-                if let Some(blocked) = summary.blocked {
+                if let Some(blocked) = &summary.blocked {
                     lines.push(format!("{blocked}; nothing more was sent for this run"));
                 }
                 if summary.pending > 0 {
-                    lines.push(self.left_line(summary.pending));
+                    let mut line = self.left_line(summary.pending);
+                    if let (None, Some(last)) = (&summary.blocked, summary.last_error) {
+                        line.push_str(&format!(" (the last try: {last})"));
+                    }
+                    lines.push(line);
                 }
             }
             None => {
@@ -371,6 +384,7 @@ fn run_api_thread(mut d: Deliverer, rx: Receiver<ToApi>) {
                     pending,
                     blocked: d.blocked.as_ref().map(ToString::to_string),
                     refusals: std::mem::take(&mut d.refusals),
+                    last_error: d.last_error.as_ref().map(ToString::to_string),
                 });
                 return;
             }

@@ -1,0 +1,305 @@
+//! Faults a cluster really has, against the real Polyaxon server: a host that answers 200
+//! with a proxy's page or truncated JSON, another run, redirects, a lineage bigger than the
+//! server takes in one request. A loopback stand-in gives only the answers the real server
+//! cannot be made to give; everything that is delivered is read back from the real server.
+
+#[path = "api_support.rs"]
+mod support;
+
+use polytrack::{Error, Settings};
+use polytrack_tests::{scratch, server};
+use serde_json::json;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{capture_logs, settings, Api, PROJECT};
+
+/// A loopback HTTP server that gives every request the same answer, and counts them.
+struct StandIn {
+    port: u16,
+    requests: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl StandIn {
+    /// `answer(request line)` is the whole HTTP response, written raw.
+    fn start(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> StandIn {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (count, lines) = (Arc::clone(&requests), Arc::clone(&seen));
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (count, lines, answer) =
+                    (Arc::clone(&count), Arc::clone(&lines), Arc::clone(&answer));
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &count, &lines, &*answer);
+                });
+            }
+        });
+        StandIn {
+            port,
+            requests,
+            seen,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    count: &AtomicUsize,
+    seen: &Mutex<Vec<String>>,
+    answer: &(dyn Fn(&str) -> String + Send + Sync),
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let request = line.trim().to_owned();
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header)?;
+            let header = header.trim();
+            if header.is_empty() {
+                break;
+            }
+            let lower = header.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            seen.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!("{request} | {header}"));
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        count.fetch_add(1, Ordering::SeqCst);
+        out.write_all(answer(&request).as_bytes())?;
+        out.flush()?;
+    }
+}
+
+fn response(status: &str, content_type: &str, body: &str, extra: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+        body.len()
+    )
+}
+
+const LOGIN_PAGE: &str = "<!doctype html><html><body><h1>Sign in to the cluster</h1></body></html>";
+
+#[test]
+fn a_200_login_page_is_not_a_delivery_and_push_replays_it() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let proxy = StandIn::start(|_| response("200 OK", "text/html", LOGIN_PAGE, ""));
+    let root = scratch("rel-html");
+    let run = polytrack::init_with(
+        settings(&proxy.url(), &root).end_timeout(Duration::from_millis(1500)),
+    )
+    .unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    run.log_inputs(&json!({"lr": 0.25})).unwrap();
+    run.log_metric_at("loss", 0.5, 1).unwrap();
+    let report = run.end().unwrap();
+    assert!(!report.is_complete(), "{report:?}");
+    let text = report.undelivered.join("\n");
+    assert!(
+        text.contains("updates left in") && text.contains("not the Polyaxon API"),
+        "{text}"
+    );
+    assert!(text.contains("Sign in to the cluster"), "{text}");
+    // Retried, not taken for a delivery.
+    assert!(proxy.requests() >= 2, "{}", proxy.requests());
+    let run_dir = root.join(&uuid);
+    let spool = std::fs::read_to_string(run_dir.join(".polytrack/spool.jsonl")).unwrap();
+    assert!(
+        spool.contains("\"op\":\"create\"") && spool.contains("\"lr\":0.25"),
+        "{spool}"
+    );
+
+    // Nothing was lost: a push to the real server delivers it all.
+    let pushed = polytrack::push_with(
+        &run_dir,
+        Some(PROJECT),
+        Settings::new().host(&server.host).env(support::env(&root)),
+    )
+    .unwrap();
+    assert_eq!(pushed.uuid, uuid);
+    let remote = Api::new(&server).run(&uuid);
+    assert_eq!(remote["inputs"]["lr"], json!(0.25), "{remote}");
+}
+
+#[test]
+fn truncated_json_fails_a_strict_init() {
+    capture_logs();
+    let proxy = StandIn::start(|_| {
+        response(
+            "200 OK",
+            "application/json",
+            r#"{"uuid":"0123456789abcdef0123456789abcdef","name":"x","inpu"#,
+            "",
+        )
+    });
+    let root = scratch("rel-truncated");
+    let err = polytrack::init_with(settings(&proxy.url(), &root).strict(true)).unwrap_err();
+    assert!(
+        matches!(err, Error::NotPolyaxon { status: 200, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("runs/sync") && text.contains("\"inpu"),
+        "{text}"
+    );
+    assert!(!polytrack::is_active());
+}
+
+#[test]
+fn a_managed_run_must_be_the_run_asked_for() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let api = Api::new(&server);
+    // A real run of the server, answered for another uuid by the stand-in.
+    let real = api.post(
+        &format!("/api/v1/{PROJECT}/runs"),
+        &json!({"name": "someone-else", "managed_by": "user"}),
+    );
+    let real = serde_json::to_string(&real).unwrap();
+    let proxy = StandIn::start(move |_| response("200 OK", "application/json", &real, ""));
+    let asked = "0123456789abcdef0123456789abcdef";
+    let root = scratch("rel-other-run");
+    let managed = |strict: bool| {
+        Settings::new()
+            .strict(strict)
+            .end_timeout(Duration::from_millis(1500))
+            .env([
+                ("HOME", "/nonexistent".to_owned()),
+                ("POLYAXON_NO_CONFIG", "true".to_owned()),
+                ("POLYAXON_HOST", proxy.url()),
+                ("POLYAXON_IS_MANAGED", "true".to_owned()),
+                (
+                    "POLYAXON_RUN_INSTANCE",
+                    format!("default.demo.runs.{asked}"),
+                ),
+                ("POLYAXON_CONTEXT_ROOT", root.display().to_string()),
+                ("POLYAXON_COLLECT_ARTIFACTS", "true".to_owned()),
+                ("POLYAXON_TIMEOUT", "5".to_owned()),
+            ])
+    };
+    let err = polytrack::init_with(managed(true)).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NotPolyaxon { .. }), "{err:?}");
+    assert!(
+        text.contains(asked) && text.contains("the answer is run"),
+        "{text}"
+    );
+
+    // Lenient: training goes on, nothing more is sent to that host, the spool keeps it all.
+    let run = polytrack::init_with(managed(false)).unwrap();
+    run.log_inputs(&json!({"epochs": 3})).unwrap();
+    let report = run.end().unwrap();
+    let text = report.undelivered.join("\n");
+    assert!(
+        text.contains("nothing more was sent") && text.contains("the answer is run"),
+        "{text}"
+    );
+    let spool = std::fs::read_to_string(
+        root.join("artifacts")
+            .join(asked)
+            .join(".polytrack/spool.jsonl"),
+    )
+    .unwrap();
+    assert!(spool.contains("\"epochs\":3"), "{spool}");
+}
+
+#[test]
+fn redirects_are_never_followed() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    // Where the redirect points: it must never be reached (it would get the token).
+    let target = StandIn::start(|_| response("200 OK", "application/json", "{}", ""));
+    let to = target.url();
+    let proxy = StandIn::start(move |request| {
+        let path = request.split(' ').nth(1).unwrap_or("/");
+        response(
+            "307 Temporary Redirect",
+            "text/html",
+            "",
+            &format!("Location: {to}{path}\r\n"),
+        )
+    });
+    let root = scratch("rel-redirect");
+    let err = polytrack::init_with(
+        settings(&proxy.url(), &root)
+            .token("never-leaves")
+            .strict(true),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, Error::NotPolyaxon { status: 307, .. }),
+        "{err:?}"
+    );
+    assert!(
+        text.contains("redirect") && text.contains(&target.url()),
+        "{text}"
+    );
+    assert_eq!(target.requests(), 0);
+
+    // A redirect to the real server: still not followed, the run is not created there.
+    let real = server.host.clone();
+    let proxy = StandIn::start(move |request| {
+        let path = request.split(' ').nth(1).unwrap_or("/");
+        response(
+            "302 Found",
+            "text/html",
+            "",
+            &format!("Location: {real}{path}\r\n"),
+        )
+    });
+    let run = polytrack::init_with(
+        settings(&proxy.url(), &root)
+            .token("never-leaves")
+            .end_timeout(Duration::from_millis(1500)),
+    )
+    .unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    run.log_inputs(&json!({"lr": 1})).unwrap();
+    let report = run.end().unwrap();
+    let text = report.undelivered.join("\n");
+    assert!(
+        text.contains("HTTP 302") && text.contains("nothing more was sent"),
+        "{text}"
+    );
+    let api = Api::new(&server);
+    assert_eq!(
+        api.status_of(&format!("/api/v1/{PROJECT}/runs/{uuid}")),
+        404
+    );
+    // The token went only to the configured host, in the header it is meant for.
+    let seen = proxy.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|h| h.contains("authorization: Token never-leaves")
+                || h.contains("Authorization: Token never-leaves")),
+        "{seen:?}"
+    );
+}
