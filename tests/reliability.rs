@@ -303,3 +303,36 @@ fn redirects_are_never_followed() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_lineage_of_1000_metrics_reaches_the_server_whole() {
+    let Some(server) = server() else { return };
+    capture_logs();
+    let root = scratch("rel-big-lineage");
+    // The sandbox links ~100 lineage entries a second (SQLite): give the end time for 1,000.
+    let run =
+        polytrack::init_with(settings(&server.host, &root).end_timeout(Duration::from_secs(120)))
+            .unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    // One past what the server takes in one post (997).
+    const NAMES: usize = 1000;
+    for i in 0..NAMES {
+        run.log_metric_at(&format!("layer_{i:04}_grad_norm"), i as f64, 0)
+            .unwrap();
+    }
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    let api = Api::new(&server);
+    let metrics = api.get(&format!(
+        "/api/v1/{PROJECT}/runs/{uuid}/lineage/artifacts?limit=1&query=kind:metric"
+    ));
+    assert_eq!(metrics["count"], json!(NAMES), "{metrics}");
+    let last = api.get(&format!(
+        "/api/v1/{PROJECT}/runs/{uuid}/lineage/artifacts?limit=5&query=name:layer_0999_grad_norm"
+    ));
+    assert_eq!(
+        last["results"][0]["summary"]["metric"]["last"],
+        json!(999.0),
+        "{last}"
+    );
+}

@@ -42,6 +42,15 @@ pub(crate) enum Item {
     Probe,
 }
 
+impl Item {
+    fn seq(&self) -> Option<u64> {
+        match self {
+            Item::Op(seq, _) => Some(*seq),
+            Item::Probe => None,
+        }
+    }
+}
+
 /// What one attempt came to.
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -286,6 +295,13 @@ impl Deliverer {
                 self.ambiguous_tries = 0;
                 Outcome::Retry(Duration::ZERO, error)
             }
+            Failure::Rejected(error) if self.split_head(seqs) => {
+                // A lineage post refused whole (too big for the server): its halves are
+                // tried instead, down to single entries, so only what is refused on its own
+                // is lost, and reported.
+                self.ambiguous_tries = 0;
+                Outcome::Retry(Duration::ZERO, error)
+            }
             Failure::Rejected(error) => {
                 self.ambiguous_tries = 0;
                 let what = match self.queue.front() {
@@ -326,6 +342,42 @@ impl Deliverer {
                 Outcome::Blocked(error)
             }
         }
+    }
+
+    /// Replaces a refused lineage post at the head by its two halves, spooled as updates of
+    /// their own; false when the head is not one that can be halved.
+    fn split_head(&mut self, seqs: &[u64]) -> bool {
+        let (&[seq], Some(Item::Op(_, head))) = (seqs, self.queue.front()) else {
+            return false;
+        };
+        let Some(halves) = head.halves() else {
+            return false;
+        };
+        log::debug!(
+            "polytrack: the server refused {}; trying it in halves",
+            head.describe()
+        );
+        let numbered = match &self.spool {
+            Some(spool) => {
+                let mut spool = lock(spool);
+                let (numbered, written) = spool.append(halves.to_vec());
+                let done = written.and_then(|()| spool.mark_done(&[seq]));
+                if let Err(e) = done {
+                    log::error!("polytrack: {e}");
+                }
+                numbered
+            }
+            None => halves.into_iter().map(|op| (seq, op)).collect(),
+        };
+        self.queue.pop_front();
+        for (seq, op) in numbered.into_iter().rev() {
+            self.queue.push_front(Item::Op(seq, op));
+        }
+        // The halves are sent alone, not coalesced back into what was refused.
+        self.single_until = self
+            .single_until
+            .max(self.queue.iter().filter_map(Item::seq).max().unwrap_or(0));
+        true
     }
 
     fn mark(&self, f: impl FnOnce(&mut Spool) -> Result<(), Error>) {

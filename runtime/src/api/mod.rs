@@ -254,9 +254,11 @@ impl Sink for ApiSink {
 
     fn update(&mut self, update: &Update, _record: &RunRecord) -> Result<(), Error> {
         if let Some(op) = Op::from_update(update, self.posts_status) {
-            let absorbed = self.pending.last_mut().is_some_and(|last| last.absorb(&op));
-            if !absorbed {
-                self.pending.push(op);
+            for op in op.split() {
+                let absorbed = self.pending.last_mut().is_some_and(|last| last.absorb(&op));
+                if !absorbed {
+                    self.pending.push(op);
+                }
             }
         }
         Ok(())
