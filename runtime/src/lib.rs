@@ -51,6 +51,7 @@ mod fqn;
 mod id;
 mod kind;
 mod lineage;
+pub mod logs;
 mod macros;
 mod pyrepr;
 mod rank;

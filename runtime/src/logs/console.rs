@@ -1,0 +1,629 @@
+//! Console capture: the process's stdout and stderr tee'd into the run's logs.
+//!
+//! Starting points file descriptors 1 and 2 at pipes (children inherit them, so a child
+//! process's output is captured too) and keeps duplicates of the original ones, the
+//! *terminal*. Three threads share the work so that nothing the program does can stall it:
+//!
+//! - the *reader* waits on the pipes, splits what arrives into lines and queues them; it never
+//!   writes to a file descriptor, so it always drains the pipes and a write to stdout never
+//!   waits longer than it would on a terminal that keeps up;
+//! - the *forwarder* hands the queued lines to the run (which may log, and so write to stderr:
+//!   the reader drains that too);
+//! - the *tee* writes the bytes, as they came, to the terminal. A terminal that stalls only
+//!   stalls the tee: once its bounded queue is full, output is counted and not shown, while
+//!   the run's logs still get every line.
+//!
+//! A line that the `tracing` layer or the `log` bridge records while capture is on goes
+//! through the same queue, after whatever the pipes hold at that moment, so the run's logs keep
+//! the program's order. When stdout and stderr are the same file (one terminal), both go
+//! through one pipe, which keeps their interleaving too; otherwise each keeps its own order.
+//! Stopping restores file descriptors 1 and 2 and drains what is left, within a deadline.
+
+use super::line::{text_of, LineSplitter, LogLine};
+use super::route::LineSink;
+use crate::error::Error;
+use crate::util::lock;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The most bytes of lines waiting for the forwarder; beyond it lines are refused (counted).
+const MAX_PENDING_BYTES: usize = 16 * 1024 * 1024;
+/// Chunks of output waiting for the terminal; beyond it output skips the terminal (counted).
+const TEE_CHUNKS: usize = 256;
+/// Lines handed to the run at once.
+const BATCH: usize = 4096;
+/// An unfinished line (a prompt, a `print!` without newline) is recorded after this long.
+const PARTIAL_AFTER: Duration = Duration::from_secs(1);
+/// How long the reader waits on the pipes before looking at the clock again.
+const POLL_EVERY: Duration = Duration::from_millis(50);
+/// The longest stopping waits for a child that still holds the pipes.
+const DRAIN_AFTER_STOP: Duration = Duration::from_millis(500);
+/// Overhead counted per queued line, on top of its text.
+const LINE_OVERHEAD: usize = 64;
+
+/// What console capture lost, reported when it stops.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ConsoleReport {
+    /// Lines not recorded: the run refused them, or the queue was full.
+    pub(crate) refused_lines: u64,
+    /// Bytes that did not reach the terminal (it stalled or was closed).
+    pub(crate) terminal_dropped_bytes: u64,
+}
+
+/// Capture of the process's stdout and stderr, until [`Console::stop`].
+pub(crate) struct Console {
+    shared: Arc<Shared>,
+    stop: Mutex<Option<Stopper>>,
+}
+
+struct Shared {
+    sink: Arc<dyn LineSink>,
+    /// The pipes' read ends (non-blocking), in stream order; outside the lock so the reader
+    /// waits on them without holding it.
+    reads: Vec<sys::ReadEnd>,
+    state: Mutex<State>,
+    /// Signalled when lines are queued and when the reader is done.
+    queued: Condvar,
+    stopping: AtomicBool,
+    refused: AtomicU64,
+    terminal_dropped: AtomicU64,
+}
+
+struct State {
+    streams: Vec<Stream>,
+    pending: VecDeque<LogLine>,
+    pending_bytes: usize,
+    /// `None` once the reader is done.
+    tee: Option<SyncSender<(usize, Vec<u8>)>>,
+    reader_done: bool,
+    buf: Vec<u8>,
+}
+
+struct Stream {
+    splitter: LineSplitter,
+    /// Which terminal this stream's bytes go to (index into the tee's terminals).
+    terminal: usize,
+    open: bool,
+    partial_since: Option<Instant>,
+}
+
+/// What stopping needs; taken by the first `stop`.
+struct Stopper {
+    restore: Vec<(Fd, sys::Saved)>,
+    reader: std::thread::JoinHandle<()>,
+    forwarder_done: Receiver<()>,
+    tee_done: Receiver<()>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fd {
+    Stdout,
+    Stderr,
+}
+
+impl Console {
+    /// Starts capturing; the lines go to `sink`. Fails (changing nothing) when a file
+    /// descriptor cannot be duplicated or a thread cannot start.
+    pub(crate) fn start(sink: Arc<dyn LineSink>) -> Result<Console, Error> {
+        sys::start(sink)
+    }
+
+    /// Queues a line recorded by the layer or the bridge, after what the pipes hold now.
+    pub(crate) fn push_line(&self, line: LogLine) -> Result<(), Error> {
+        let accepted = {
+            let mut state = lock(&self.shared.state);
+            sys::drain(&self.shared, &mut state);
+            self.shared.queue(&mut state, line)
+        };
+        self.shared.queued.notify_one();
+        if accepted {
+            Ok(())
+        } else {
+            Err(Error::Backpressure {
+                waited: Duration::ZERO,
+            })
+        }
+    }
+
+    /// Restores stdout and stderr and hands the rest of the output to the run, within
+    /// `timeout`. A second call does nothing.
+    pub(crate) fn stop(&self, timeout: Duration) -> ConsoleReport {
+        let Some(stopper) = lock(&self.stop).take() else {
+            return ConsoleReport::default();
+        };
+        let deadline = Instant::now() + timeout;
+        sys::restore(&stopper.restore);
+        drop(stopper.restore);
+        self.shared.stopping.store(true, Ordering::Release);
+        if stopper.reader.join().is_err() {
+            log::error!("polytrack: the console reader panicked");
+        }
+        self.shared.queued.notify_all();
+        let left = |d: Instant| d.saturating_duration_since(Instant::now());
+        if stopper.forwarder_done.recv_timeout(left(deadline)).is_err() {
+            let waiting = lock(&self.shared.state).pending.len() as u64;
+            self.shared.refused.fetch_add(waiting, Ordering::Relaxed);
+            log::warn!(
+                "polytrack: {waiting} captured console line(s) were still waiting for the run \
+                 when it ended"
+            );
+        }
+        if stopper.tee_done.recv_timeout(left(deadline)).is_err() {
+            log::warn!("polytrack: the terminal did not take the last console output in time");
+        }
+        ConsoleReport {
+            refused_lines: self.shared.refused.load(Ordering::Relaxed),
+            terminal_dropped_bytes: self.shared.terminal_dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(1));
+    }
+}
+
+impl Shared {
+    /// Queues `line`; false (counted) when the queue is full.
+    fn queue(&self, state: &mut State, line: LogLine) -> bool {
+        let size = line.text.len() + LINE_OVERHEAD;
+        if state.pending_bytes + size > MAX_PENDING_BYTES {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        state.pending_bytes += size;
+        state.pending.push_back(line);
+        true
+    }
+
+    /// Splits the first `n` bytes of the buffer, read from stream `i`, into queued lines and
+    /// passes them on to the terminal.
+    fn take_bytes(&self, state: &mut State, i: usize, n: usize) {
+        let now = SystemTime::now();
+        let mut lines = Vec::new();
+        {
+            let State {
+                streams, tee, buf, ..
+            } = &mut *state;
+            let bytes = &buf[..n];
+            let stream = &mut streams[i];
+            stream
+                .splitter
+                .feed(bytes, &mut |l| lines.extend(LogLine::new(now, &text_of(l))));
+            stream.partial_since = if stream.splitter.has_partial() {
+                stream.partial_since.or_else(|| Some(Instant::now()))
+            } else {
+                None
+            };
+            if let Some(tee) = tee {
+                if let Err(TrySendError::Full((_, b)) | TrySendError::Disconnected((_, b))) =
+                    tee.try_send((stream.terminal, bytes.to_vec()))
+                {
+                    self.terminal_dropped
+                        .fetch_add(b.len() as u64, Ordering::Relaxed);
+                }
+            }
+        }
+        for line in lines {
+            self.queue(state, line);
+        }
+    }
+
+    /// Records unfinished lines that waited long enough (all of them when `all`).
+    fn flush_partials(&self, state: &mut State, all: bool) {
+        let now = SystemTime::now();
+        let mut lines = Vec::new();
+        for stream in &mut state.streams {
+            let due = stream
+                .partial_since
+                .is_some_and(|since| all || since.elapsed() >= PARTIAL_AFTER);
+            if due {
+                stream
+                    .splitter
+                    .finish(&mut |l| lines.extend(LogLine::new(now, &text_of(l))));
+                stream.partial_since = None;
+            }
+        }
+        for line in lines {
+            self.queue(state, line);
+        }
+    }
+
+    /// The forwarder: hands queued lines to the run until the reader is done and the queue
+    /// is empty.
+    fn forward(&self) {
+        let mut failures = 0u64;
+        loop {
+            let batch: Vec<LogLine> = {
+                let mut state = lock(&self.state);
+                while state.pending.is_empty() && !state.reader_done {
+                    state = self
+                        .queued
+                        .wait_timeout(state, POLL_EVERY)
+                        .map(|(s, _)| s)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                }
+                if state.pending.is_empty() {
+                    return;
+                }
+                let n = state.pending.len().min(BATCH);
+                let batch: Vec<LogLine> = state.pending.drain(..n).collect();
+                let bytes: usize = batch.iter().map(|l| l.text.len() + LINE_OVERHEAD).sum();
+                state.pending_bytes = state.pending_bytes.saturating_sub(bytes);
+                batch
+            };
+            let n = batch.len() as u64;
+            if let Err(e) = self.sink.emit_lines(batch) {
+                self.refused.fetch_add(n, Ordering::Relaxed);
+                failures += 1;
+                if failures <= 4 || failures.is_power_of_two() {
+                    log::warn!("polytrack: {n} console line(s) were not recorded: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// The tee: writes output to the terminals until the reader is done.
+fn tee(terminals: Vec<std::fs::File>, rx: Receiver<(usize, Vec<u8>)>, shared: Arc<Shared>) {
+    use std::io::Write;
+    let mut broken = vec![false; terminals.len()];
+    for (i, bytes) in rx {
+        let Some(mut terminal) = terminals.get(i) else {
+            continue;
+        };
+        if broken[i] || terminal.write_all(&bytes).is_err() {
+            // A closed terminal: the output still goes to the run's logs.
+            broken[i] = true;
+            shared
+                .terminal_dropped
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(unix)]
+mod sys {
+    use super::*;
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use rustix::io::Errno;
+    use std::os::fd::{AsFd, OwnedFd};
+
+    fn io_err(what: &str, e: Errno) -> Error {
+        Error::io(format!("console capture: {what}"), std::io::Error::from(e))
+    }
+
+    /// A pipe's read end.
+    pub(super) type ReadEnd = OwnedFd;
+    /// A duplicate of the original stdout or stderr.
+    pub(super) type Saved = OwnedFd;
+
+    pub(super) fn start(sink: Arc<dyn LineSink>) -> Result<Console, Error> {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let saved_out = rustix::io::fcntl_dupfd_cloexec(stdout.as_fd(), 3)
+            .map_err(|e| io_err("cannot duplicate stdout", e))?;
+        let saved_err = rustix::io::fcntl_dupfd_cloexec(stderr.as_fd(), 3)
+            .map_err(|e| io_err("cannot duplicate stderr", e))?;
+        let same_file = match (rustix::fs::fstat(&saved_out), rustix::fs::fstat(&saved_err)) {
+            (Ok(a), Ok(b)) => a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+            _ => false,
+        };
+        let mut terminals = vec![file_of(&saved_out)?];
+        // Each pipe: (read end, write end, the descriptors it replaces).
+        let mut pipes: Vec<(OwnedFd, OwnedFd, Vec<Fd>, usize)> = Vec::new();
+        let (r, w) = new_pipe()?;
+        if same_file {
+            pipes.push((r, w, vec![Fd::Stdout, Fd::Stderr], 0));
+        } else {
+            terminals.push(file_of(&saved_err)?);
+            pipes.push((r, w, vec![Fd::Stdout], 0));
+            let (r, w) = new_pipe()?;
+            pipes.push((r, w, vec![Fd::Stderr], 1));
+        }
+        let (tee_tx, tee_rx) = sync_channel(TEE_CHUNKS);
+        let mut reads = Vec::new();
+        let mut writes = Vec::new();
+        let mut stream_terminals = Vec::new();
+        for (r, w, fds, terminal) in pipes {
+            reads.push(r);
+            writes.push((w, fds));
+            stream_terminals.push(terminal);
+        }
+        let shared = Arc::new(Shared {
+            sink,
+            reads,
+            state: Mutex::new(State {
+                streams: stream_terminals
+                    .into_iter()
+                    .map(|terminal| Stream {
+                        splitter: LineSplitter::default(),
+                        terminal,
+                        open: true,
+                        partial_since: None,
+                    })
+                    .collect(),
+                pending: VecDeque::new(),
+                pending_bytes: 0,
+                tee: Some(tee_tx),
+                reader_done: false,
+                buf: vec![0; 64 * 1024],
+            }),
+            queued: Condvar::new(),
+            stopping: AtomicBool::new(false),
+            refused: AtomicU64::new(0),
+            terminal_dropped: AtomicU64::new(0),
+        });
+        let (forwarder_tx, forwarder_done) = sync_channel(1);
+        let (tee_done_tx, tee_done) = sync_channel(1);
+        let spawn_err = |e| Error::io("console capture: cannot start a thread", e);
+        let s = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("polytrack-console-tee".into())
+            .spawn(move || {
+                tee(terminals, tee_rx, s);
+                let _ = tee_done_tx.send(());
+            })
+            .map_err(spawn_err)?;
+        let s = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("polytrack-console-forward".into())
+            .spawn(move || {
+                s.forward();
+                let _ = forwarder_tx.send(());
+            })
+            .map_err(spawn_err)?;
+        let s = Arc::clone(&shared);
+        let reader = std::thread::Builder::new()
+            .name("polytrack-console-read".into())
+            .spawn(move || read_loop(&s))
+            .map_err(spawn_err)?;
+
+        // Everything is ready: point stdout and stderr at the pipes. Rust's own buffer goes
+        // out first, to the terminal it was meant for.
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut restore = vec![(Fd::Stdout, saved_out), (Fd::Stderr, saved_err)];
+        for (w, fds) in &writes {
+            for fd in fds {
+                if let Err(e) = redirect(*fd, w) {
+                    restore_all(&restore);
+                    restore.clear();
+                    let console = Console {
+                        shared,
+                        stop: Mutex::new(Some(Stopper {
+                            restore,
+                            reader,
+                            forwarder_done,
+                            tee_done,
+                        })),
+                    };
+                    console.stop(Duration::from_secs(1));
+                    return Err(io_err("cannot redirect stdout/stderr", e));
+                }
+            }
+        }
+        drop(writes); // only file descriptors 1 and 2 (and children) hold the write ends now
+        Ok(Console {
+            shared,
+            stop: Mutex::new(Some(Stopper {
+                restore,
+                reader,
+                forwarder_done,
+                tee_done,
+            })),
+        })
+    }
+
+    fn new_pipe() -> Result<(OwnedFd, OwnedFd), Error> {
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| io_err("cannot create a pipe", e))?;
+        rustix::io::ioctl_fionbio(&r, true)
+            .map_err(|e| io_err("cannot make a pipe non-blocking", e))?;
+        // A bigger pipe absorbs bursts while the reader is busy (best effort).
+        #[cfg(target_os = "linux")]
+        let _ = rustix::pipe::fcntl_setpipe_size(&w, 1024 * 1024);
+        Ok((r, w))
+    }
+
+    fn file_of(fd: &OwnedFd) -> Result<std::fs::File, Error> {
+        rustix::io::fcntl_dupfd_cloexec(fd, 3)
+            .map(std::fs::File::from)
+            .map_err(|e| io_err("cannot duplicate the terminal", e))
+    }
+
+    fn redirect(fd: Fd, to: &OwnedFd) -> Result<(), Errno> {
+        match fd {
+            Fd::Stdout => rustix::stdio::dup2_stdout(to),
+            Fd::Stderr => rustix::stdio::dup2_stderr(to),
+        }
+    }
+
+    fn restore_all(saved: &[(Fd, OwnedFd)]) {
+        for (fd, saved) in saved {
+            if let Err(e) = redirect(*fd, saved) {
+                log::error!("polytrack: cannot restore {fd:?} after console capture: {e}");
+            }
+        }
+    }
+
+    pub(super) fn restore(saved: &[(Fd, Saved)]) {
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        restore_all(saved);
+    }
+
+    /// Reads whatever the pipes hold (never waits), queueing its lines.
+    pub(super) fn drain(shared: &Shared, state: &mut State) {
+        for (i, read) in shared.reads.iter().enumerate() {
+            if !state.streams.get(i).is_some_and(|s| s.open) {
+                continue;
+            }
+            loop {
+                match rustix::io::read(read.as_fd(), &mut state.buf[..]) {
+                    Ok(0) => {
+                        state.streams[i].open = false;
+                        break;
+                    }
+                    Ok(n) => shared.take_bytes(state, i, n),
+                    Err(Errno::INTR) => continue,
+                    Err(Errno::AGAIN) => break,
+                    Err(e) => {
+                        log::error!("polytrack: console capture stopped reading: {e}");
+                        state.streams[i].open = false;
+                        break;
+                    }
+                }
+            }
+        }
+        shared.flush_partials(state, false);
+    }
+
+    fn read_loop(shared: &Shared) {
+        let timeout = Timespec {
+            tv_sec: 0,
+            tv_nsec: POLL_EVERY.as_nanos() as _,
+        };
+        let mut stop_by: Option<Instant> = None;
+        loop {
+            let open: Vec<bool> = lock(&shared.state).streams.iter().map(|s| s.open).collect();
+            let mut fds: Vec<PollFd<'_>> = shared
+                .reads
+                .iter()
+                .zip(&open)
+                .filter(|(_, open)| **open)
+                .map(|(r, _)| PollFd::new(r, PollFlags::IN))
+                .collect();
+            if fds.is_empty() {
+                break;
+            }
+            // An error (EINTR) only means looking again.
+            let _ = poll(&mut fds, Some(&timeout));
+            drop(fds);
+            {
+                let mut state = lock(&shared.state);
+                drain(shared, &mut state);
+            }
+            shared.queued.notify_one();
+            if shared.stopping.load(Ordering::Acquire) {
+                // The pipes' ends at 1 and 2 are closed: read to the end, unless a child
+                // process still holds them past the grace period.
+                let by = *stop_by.get_or_insert_with(|| Instant::now() + DRAIN_AFTER_STOP);
+                if Instant::now() >= by {
+                    break;
+                }
+            }
+        }
+        let mut state = lock(&shared.state);
+        shared.flush_partials(&mut state, true);
+        state.reader_done = true;
+        state.tee = None;
+        drop(state);
+        shared.queued.notify_all();
+    }
+}
+
+#[cfg(not(unix))]
+mod sys {
+    use super::*;
+
+    /// No pipes without Unix.
+    pub(super) type ReadEnd = ();
+    /// Nothing saved without Unix.
+    pub(super) type Saved = ();
+
+    pub(super) fn start(_sink: Arc<dyn LineSink>) -> Result<Console, Error> {
+        Err(Error::io(
+            "console capture",
+            std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "console capture needs a Unix system",
+            ),
+        ))
+    }
+
+    pub(super) fn drain(_shared: &Shared, _state: &mut State) {}
+
+    pub(super) fn restore(_saved: &[(Fd, Saved)]) {}
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::logs::route::tests::{Collect, SERIAL};
+    use std::io::Write;
+
+    /// Whether `want` appear in `lines` in this order (the test harness may print between them
+    /// while fds 1 and 2 are captured).
+    fn in_order(lines: &[String], want: &[&str]) -> bool {
+        let mut it = lines.iter();
+        want.iter().all(|w| it.any(|l| l == w))
+    }
+
+    #[test]
+    fn stdout_stderr_and_a_child_process_are_captured_and_restored() {
+        let _turn = lock(&SERIAL);
+        let sink = Arc::new(Collect::default());
+        let console = Console::start(sink.clone()).expect("capture starts");
+        // Written to the file descriptors (the harness only captures `print!`).
+        let _ = std::io::stdout().write_all(b"out one\nout two\r\n");
+        let _ = std::io::stderr().write_all(b"err \xff one\n");
+        let status = std::process::Command::new("sh")
+            .args(["-c", "echo child out; echo child err >&2"])
+            .status();
+        assert!(status.is_ok_and(|s| s.success()));
+        let _ = std::io::stdout().write_all(b"unfinished");
+        let report = console.stop(Duration::from_secs(5));
+        assert_eq!(report, ConsoleReport::default());
+        let lines = lock(&sink.lines).clone();
+        assert!(
+            in_order(&lines, &["out one", "out two", "unfinished"]),
+            "{lines:?}"
+        );
+        assert!(in_order(&lines, &["err \u{FFFD} one"]), "{lines:?}");
+        assert!(
+            in_order(&lines, &["child out"]) && in_order(&lines, &["child err"]),
+            "{lines:?}"
+        );
+        // Restored: what is written now is not captured.
+        let _ = std::io::stdout().write_all(b"after the end\n");
+        assert!(!lock(&sink.lines).iter().any(|l| l == "after the end"));
+    }
+
+    #[test]
+    fn a_line_pushed_directly_comes_after_what_the_pipes_hold() {
+        let _turn = lock(&SERIAL);
+        let sink = Arc::new(Collect::default());
+        let console = Console::start(sink.clone()).expect("capture starts");
+        for i in 0..50 {
+            let _ = std::io::stdout().write_all(format!("printed {i}\n").as_bytes());
+            let line = LogLine::new(SystemTime::now(), &format!("logged {i}"));
+            assert!(console.push_line(line.expect("not empty")).is_ok());
+        }
+        console.stop(Duration::from_secs(5));
+        let lines = lock(&sink.lines).clone();
+        let ours: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("printed ") || l.starts_with("logged "))
+            .collect();
+        let want: Vec<String> = (0..50)
+            .flat_map(|i| [format!("printed {i}"), format!("logged {i}")])
+            .collect();
+        assert_eq!(ours, want.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_stalled_run_costs_lines_counted_never_a_stalled_program() {
+        let _turn = lock(&SERIAL);
+        let sink = Arc::new(Collect::default());
+        sink.refuse.store(true, Ordering::Relaxed);
+        let console = Console::start(sink.clone()).expect("capture starts");
+        for i in 0..100 {
+            let _ = std::io::stderr().write_all(format!("line {i}\n").as_bytes());
+        }
+        let report = console.stop(Duration::from_secs(5));
+        assert!(report.refused_lines >= 100, "{report:?}");
+    }
+}

@@ -1,0 +1,158 @@
+//! The `tracing` layer: events into the run's logs.
+
+use super::line::is_own_target;
+use super::route;
+use std::fmt::Write as _;
+use tracing_core::field::{Field, Visit};
+use tracing_core::{Event, LevelFilter, Subscriber};
+use tracing_subscriber::layer::Context;
+
+/// A [`tracing_subscriber::Layer`] that writes each event, as `LEVEL target: message
+/// field=value ...`, into the current run's logs (`plxlogs/`). Stack it with the program's
+/// own layers (a `fmt` layer keeps printing as before); the subscriber's filters apply first.
+///
+/// Records events at `INFO` and above unless [`Layer::with_max_level`] says otherwise; events
+/// of polytrack itself (target `polytrack...`) and events on polytrack's own threads are never
+/// recorded. While no run records logs, an event costs this layer one atomic load.
+///
+/// Python's counterpart is the handler `tracking.init()` attaches to the `logging` module
+/// (`traceml/logging/handler.py::LogStreamHandler`).
+///
+/// ```
+/// use tracing_subscriber::prelude::*;
+///
+/// tracing_subscriber::registry()
+///     .with(polytrack::logs::layer())
+///     .init();
+/// tracing::info!(epoch = 1, "training");  // "INFO rust_out: training epoch=1" in the run
+/// ```
+#[derive(Clone, Debug)]
+pub struct Layer {
+    max_level: LevelFilter,
+}
+
+/// The layer, recording `INFO` and above; see [`Layer`].
+pub fn layer() -> Layer {
+    super::note_structured_logging();
+    Layer {
+        max_level: LevelFilter::INFO,
+    }
+}
+
+impl Layer {
+    /// Records events up to `level` (e.g. `LevelFilter::DEBUG`); default `INFO`.
+    pub fn with_max_level(mut self, level: impl Into<LevelFilter>) -> Self {
+        self.max_level = level.into();
+        self
+    }
+}
+
+impl<S: Subscriber> tracing_subscriber::Layer<S> for Layer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if !route::is_attached() {
+            return;
+        }
+        let meta = event.metadata();
+        if *meta.level() > self.max_level || is_own_target(meta.target()) {
+            return;
+        }
+        route::emit(|| format_event(event));
+    }
+}
+
+/// `LEVEL target: message key=value ...`, as tracing's `fmt` prints an event (without the
+/// time, which the run's logs keep apart).
+fn format_event(event: &Event<'_>) -> String {
+    let meta = event.metadata();
+    let mut visitor = Fields {
+        message: String::new(),
+        fields: String::new(),
+    };
+    event.record(&mut visitor);
+    let mut line = String::with_capacity(
+        meta.target().len() + visitor.message.len() + visitor.fields.len() + 8,
+    );
+    let _ = write!(
+        line,
+        "{} {}: {}",
+        meta.level(),
+        meta.target(),
+        visitor.message
+    );
+    line.push_str(&visitor.fields);
+    line
+}
+
+struct Fields {
+    message: String,
+    fields: String,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            self.record_debug(field, &value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            // `log` records seen through tracing-log carry their origin as `log.*` fields.
+            if field.name().starts_with("log.") {
+                return;
+            }
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logs::route;
+    use crate::logs::route::tests::{Collect, SERIAL};
+    use crate::util::lock;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tracing_subscriber::prelude::*;
+
+    #[test]
+    fn events_reach_the_run_formatted_with_level_target_and_fields() {
+        let _turn = lock(&SERIAL);
+        let sink = Arc::new(Collect::default());
+        let subscriber = tracing_subscriber::registry().with(super::layer());
+        assert_eq!(route::attach(31, sink.clone(), false).ok(), Some(true));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "train", epoch = 3, loss = 0.25, "epoch {} done", 3);
+            tracing::debug!(target: "train", "not recorded at the default level");
+            tracing::error!(target: "polytrack::worker", "own events are never recorded");
+            tracing::warn!(target: "data", name = "a b", "slow");
+        });
+        route::detach(31, Duration::from_secs(1));
+        assert_eq!(
+            *lock(&sink.lines),
+            [
+                "INFO train: epoch 3 done epoch=3 loss=0.25",
+                "WARN data: slow name=\"a b\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_max_level_is_configurable() {
+        let _turn = lock(&SERIAL);
+        let sink = Arc::new(Collect::default());
+        let subscriber = tracing_subscriber::registry()
+            .with(super::layer().with_max_level(tracing::Level::DEBUG));
+        assert_eq!(route::attach(32, sink.clone(), false).ok(), Some(true));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "t", "kept");
+            tracing::trace!(target: "t", "not kept");
+        });
+        route::detach(32, Duration::from_secs(1));
+        assert_eq!(*lock(&sink.lines), ["DEBUG t: kept"]);
+    }
+}

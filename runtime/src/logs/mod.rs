@@ -1,0 +1,80 @@
+//! Logs: what the program logs and prints, in the run's `plxlogs/logs.jsonl`.
+//!
+//! Three sources feed a run's logs, as Polyaxon's Logs tab shows them:
+//!
+//! | source | how | default |
+//! | --- | --- | --- |
+//! | `tracing` events | [`layer()`] (feature `tracing`), stacked with the program's own layers | when installed |
+//! | `log` records | [`LogBridge`], wrapping the program's own logger | when installed |
+//! | stdout and stderr | console capture ([`Settings::capture_console`](crate::Settings::capture_console)): tee'd into the run, still printed | external runs created by polytrack, when neither of the above is installed |
+//!
+//! Which runs record logs at all follows Polyaxon's client, which captures logs for runs it
+//! creates (external and process-sidecar runs) and leaves a managed run's logs to the cluster:
+//! [`Settings::track_logs`](crate::Settings::track_logs) (`POLYTRACK_TRACK_LOGS`) is on for
+//! external, process-sidecar and offline runs and off for managed ones. Offline, Polyaxon's
+//! client records no logs; polytrack records the lines of an installed layer or bridge (that is
+//! the opt-in) and captures the console only when asked to.
+//!
+//! A line is recorded with the time it was logged, stripped, empty ones dropped, as Polyaxon
+//! does. Lines go through the run's writer queue, so recording never waits on the disk: when
+//! the writer is stalled a line is refused after the run's queue timeout, counted and reported
+//! at the end, never dropped silently. polytrack's own log records (target `polytrack...`) and
+//! anything logged on polytrack's own threads are never recorded into a run, so a failure to
+//! record cannot feed itself.
+//!
+//! Only one run at a time records the process's logs: the first one started; a run started
+//! while it is active (a nested run, a sweep's trial) records none and says so once.
+
+mod bridge;
+mod console;
+#[cfg(feature = "tracing")]
+mod layer;
+mod line;
+mod route;
+
+pub use bridge::LogBridge;
+#[cfg(feature = "tracing")]
+pub use layer::{layer, Layer};
+
+pub(crate) use line::LogLine;
+pub(crate) use route::{attach, detach, LineSink, LogsReport};
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once a layer or a bridge was created: the program's logs then reach the run through it,
+/// and console capture (which would record its printed copy a second time) is opt-in.
+static STRUCTURED: AtomicBool = AtomicBool::new(false);
+
+fn note_structured_logging() {
+    STRUCTURED.store(true, Ordering::Relaxed);
+}
+
+/// Whether the run's logs are recorded, and whether the console is captured, for a run of
+/// `mode`, given the explicit settings (`None`: the default).
+pub(crate) fn choose(
+    mode: crate::Mode,
+    is_new: bool,
+    has_process_sidecar: bool,
+    track_logs: Option<bool>,
+    capture_console: Option<bool>,
+) -> (bool, bool) {
+    use crate::Mode;
+    let created_here =
+        matches!(mode, Mode::External | Mode::Managed) && (is_new || has_process_sidecar);
+    let track = track_logs.unwrap_or(match mode {
+        Mode::Offline => true,
+        Mode::External | Mode::Managed => created_here,
+        Mode::NoOp => false,
+    });
+    let capture = capture_console
+        .unwrap_or(created_here && mode == Mode::External && !STRUCTURED.load(Ordering::Relaxed));
+    (track, track && capture)
+}
+
+/// Whether this thread is one of polytrack's own (its writer, API, sampler or console threads):
+/// what they log is never recorded into a run.
+fn on_own_thread() -> bool {
+    std::thread::current()
+        .name()
+        .is_some_and(|name| name.starts_with("polytrack-"))
+}
