@@ -87,6 +87,8 @@ pub struct Settings {
     pub(crate) end_timeout: Option<Duration>,
     pub(crate) queue_capacity: Option<usize>,
     pub(crate) queue_timeout: Option<Duration>,
+    pub(crate) track_logs: Option<bool>,
+    pub(crate) capture_console: Option<bool>,
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) recorder: Option<Recorder>,
 }
@@ -113,6 +115,8 @@ impl fmt::Debug for Settings {
             .field("end_timeout", &self.end_timeout)
             .field("queue_capacity", &self.queue_capacity)
             .field("queue_timeout", &self.queue_timeout)
+            .field("track_logs", &self.track_logs)
+            .field("capture_console", &self.capture_console)
             .field(
                 "env",
                 &self
@@ -217,6 +221,19 @@ impl Settings {
         /// The longest a logging call waits when the queue is full
         /// (`POLYTRACK_QUEUE_TIMEOUT_MS`; default 100 ms).
         queue_timeout: Duration
+    );
+    setter!(
+        /// Record log lines into the run's `plxlogs/` (`POLYTRACK_TRACK_LOGS`; Python's
+        /// `track_logs`). Default: on for external, process-sidecar and offline runs, off for
+        /// managed runs, whose logs the cluster collects. See [`crate::logs`].
+        track_logs: bool
+    );
+    setter!(
+        /// Tee the process's stdout and stderr into the run's logs (`POLYTRACK_CAPTURE_CONSOLE`).
+        /// Default: on for runs polytrack creates on a Polyaxon API (as Python's client does),
+        /// unless a [`logs::layer`](crate::logs) or [`LogBridge`](crate::logs::LogBridge) was
+        /// created; off offline and for managed runs. Needs `track_logs`.
+        capture_console: bool
     );
 
     /// The API token, overriding the auth files and `POLYAXON_AUTH_TOKEN`.
@@ -333,6 +350,10 @@ pub struct Resolved {
     pub queue_timeout: Duration,
     /// The longest `end()` waits.
     pub end_timeout: Duration,
+    /// Whether log lines are recorded into the run's `plxlogs/`.
+    pub track_logs: bool,
+    /// Whether stdout and stderr are tee'd into the run's logs.
+    pub capture_console: bool,
 }
 
 /// The environment plus Polyaxon's config files, as one lookup.
@@ -782,6 +803,20 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
             .unwrap_or(default_collect),
     } && collect_artifacts;
 
+    let (track_logs, capture_console) = crate::logs::choose(
+        mode,
+        is_new,
+        has_process_sidecar,
+        match s.track_logs {
+            Some(v) => Some(v),
+            None => env.bool("POLYTRACK_TRACK_LOGS")?,
+        },
+        match s.capture_console {
+            Some(v) => Some(v),
+            None => env.bool("POLYTRACK_CAPTURE_CONSOLE")?,
+        },
+    );
+
     let (owner, project) = match owner_project {
         Some((o, p)) => (Some(o), Some(p)),
         None => (None, None),
@@ -809,6 +844,8 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         queue_capacity,
         queue_timeout,
         end_timeout,
+        track_logs,
+        capture_console,
     })
 }
 
