@@ -89,6 +89,9 @@ pub struct Settings {
     pub(crate) queue_timeout: Option<Duration>,
     pub(crate) track_logs: Option<bool>,
     pub(crate) capture_console: Option<bool>,
+    pub(crate) track_code: Option<bool>,
+    pub(crate) handle_signals: Option<bool>,
+    pub(crate) stop_grace: Option<Duration>,
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) recorder: Option<Recorder>,
 }
@@ -117,6 +120,9 @@ impl fmt::Debug for Settings {
             .field("queue_timeout", &self.queue_timeout)
             .field("track_logs", &self.track_logs)
             .field("capture_console", &self.capture_console)
+            .field("track_code", &self.track_code)
+            .field("handle_signals", &self.handle_signals)
+            .field("stop_grace", &self.stop_grace)
             .field(
                 "env",
                 &self
@@ -234,6 +240,24 @@ impl Settings {
         /// unless a [`logs::layer`](crate::logs) or [`LogBridge`](crate::logs::LogBridge) was
         /// created; off offline and for managed runs. Needs `track_logs`.
         capture_console: bool
+    );
+    setter!(
+        /// Log the git commit of the working directory as a code reference at `init`
+        /// (`POLYTRACK_TRACK_CODE`; by default as Python's `track_code`: for new runs and runs
+        /// with a process sidecar, not offline ones).
+        track_code: bool
+    );
+    setter!(
+        /// Handle SIGTERM and SIGINT: flush the run, mark it `stopped`, then let the signal do
+        /// what it would have done (`POLYTRACK_HANDLE_SIGNALS`; default true). See
+        /// [`stop_requested`](crate::stop_requested).
+        handle_signals: bool
+    );
+    setter!(
+        /// After a stop signal, how long a program that polls
+        /// [`stop_requested`](crate::stop_requested) gets to end its run itself (a last
+        /// checkpoint) before polytrack ends it (`POLYTRACK_STOP_GRACE`, seconds; default 10).
+        stop_grace: Duration
     );
 
     /// The API token, overriding the auth files and `POLYAXON_AUTH_TOKEN`.
@@ -354,6 +378,12 @@ pub struct Resolved {
     pub track_logs: bool,
     /// Whether stdout and stderr are tee'd into the run's logs.
     pub capture_console: bool,
+    /// Whether `init` logs the working directory's git commit as a code reference.
+    pub track_code: bool,
+    /// Whether SIGTERM and SIGINT end the run as `stopped`.
+    pub handle_signals: bool,
+    /// How long a program polling `stop_requested` gets to end its run after a stop signal.
+    pub stop_grace: Duration,
 }
 
 /// The environment plus Polyaxon's config files, as one lookup.
@@ -816,6 +846,22 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
             None => env.bool("POLYTRACK_CAPTURE_CONSOLE")?,
         },
     );
+    // Python's `track_code`: new runs (never offline ones, whose uuid is always set there)
+    // and runs with a process sidecar.
+    let track_code = match s.track_code {
+        Some(v) => v,
+        None => env
+            .bool("POLYTRACK_TRACK_CODE")?
+            .unwrap_or((is_new && mode != Mode::Offline) || has_process_sidecar),
+    };
+    let handle_signals = match s.handle_signals {
+        Some(v) => v,
+        None => env.bool("POLYTRACK_HANDLE_SIGNALS")?.unwrap_or(true),
+    };
+    let stop_grace = match s.stop_grace {
+        Some(d) => check_duration("stop_grace", d)?,
+        None => seconds(env, "POLYTRACK_STOP_GRACE", 10.0, 1.0)?,
+    };
 
     let (owner, project) = match owner_project {
         Some((o, p)) => (Some(o), Some(p)),
@@ -846,6 +892,9 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         end_timeout,
         track_logs,
         capture_console,
+        track_code,
+        handle_signals,
+        stop_grace,
     })
 }
 

@@ -94,6 +94,11 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The run's inputs do not fit the type they were read into (`polytrack::inputs`).
+    Inputs {
+        /// The field and what is wrong with it, e.g. `lr: invalid type: string "x", expected f64`.
+        message: String,
+    },
     /// Ending the run did not finish within its deadline.
     Timeout {
         /// What was left undone.
@@ -179,6 +184,7 @@ impl fmt::Display for Error {
             Error::Unreachable { request, reason } => {
                 write!(f, "{request} could not reach the Polyaxon API: {reason}")
             }
+            Error::Inputs { message } => write!(f, "the run's inputs do not fit: {message}"),
             Error::Timeout { what } => write!(f, "timed out: {what}"),
         }
     }

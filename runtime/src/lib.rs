@@ -50,6 +50,7 @@ mod error;
 mod fqn;
 mod id;
 mod kind;
+mod lifecycle;
 mod lineage;
 pub mod logs;
 mod macros;
@@ -85,6 +86,21 @@ pub use run::{
 };
 pub use timestamp::Timestamp;
 pub use value::MetricValue;
+
+pub use lifecycle::coderef::{log_code_ref, CodeRef};
+pub use lifecycle::inputs::inputs;
+pub use lifecycle::metadata::{log_meta, log_progress, set_description, set_name, set_readme};
+pub use lifecycle::refs::{
+    get_tensorboard_path, log_data_ref, log_dir_ref, log_file_ref, log_model_ref,
+    log_tensorboard_ref, RefOptions,
+};
+pub use lifecycle::signals::{stop_requested, STOP_END_TIMEOUT};
+pub use lifecycle::status::{log_failed, log_status, log_stopped, log_succeeded};
+
+/// Helpers for a build script (`build.rs`).
+pub mod build {
+    pub use crate::lifecycle::build_env::emit_git_env;
+}
 
 /// Sanitizes a name the way Polyaxon does (its `fqn` rule): `train/loss` becomes
 /// `train__loss`, `val.acc` becomes `val-acc`. `None` when nothing is left.

@@ -16,6 +16,8 @@ pub(crate) struct ArtifactRef {
     pub name: String,
     pub is_input: bool,
     pub summary: Map<String, Value>,
+    /// Python's `skip_hash_calculation` (a TensorBoard folder is never hashed).
+    pub skip_hash: bool,
 }
 
 /// Python's `get_base_filename`, as `log_artifact_ref` uses it for every kind: the file name
@@ -133,7 +135,7 @@ pub(crate) fn resolve(
     summary
         .entry("path")
         .or_insert_with(|| Value::String(given));
-    if !summary.contains_key("hash") {
+    if !r.skip_hash && !summary.contains_key("hash") {
         if let Some(hash) = hash_path(&r.path)? {
             summary.insert(
                 "path".into(),
@@ -204,6 +206,7 @@ mod tests {
                 name: "m".into(),
                 is_input: false,
                 summary,
+                skip_hash: false,
             },
             uuid,
             &run,

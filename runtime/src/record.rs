@@ -84,6 +84,9 @@ pub struct RunRecord {
     /// The description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The readme (markdown), as `set_readme` sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readme: Option<String>,
     /// The tags, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
@@ -214,6 +217,22 @@ impl RunRecord {
             }
         }
         self.status_conditions.push(condition.clone());
+    }
+
+    /// Replaces run fields (`set_name`, `set_description`, `set_readme`); other keys are kept
+    /// as extra fields.
+    pub(crate) fn apply_fields(&mut self, values: &Map<String, Value>) {
+        for (key, value) in values {
+            let text = value.as_str().map(str::to_owned);
+            match key.as_str() {
+                "name" => self.name = text,
+                "description" => self.description = text,
+                "readme" => self.readme = text,
+                _ => {
+                    self.extra.insert(key.clone(), value.clone());
+                }
+            }
+        }
     }
 
     /// Whether `meta_info[key]` is `true`.

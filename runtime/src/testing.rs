@@ -40,6 +40,8 @@ pub enum Record {
     Tags(Vec<String>),
     /// `meta_info` flags.
     Meta(Map<String, Value>),
+    /// `set_name`, `set_description`, `set_readme`: run fields replaced.
+    Fields(Map<String, Value>),
     /// A metric value.
     Metric {
         /// The sanitized name.
@@ -245,11 +247,12 @@ impl Sink for Recorder {
                     self.push(Record::Artifact(item.clone()));
                 }
             }
-            Update::Status(c) => self.push(Record::Status {
+            Update::Status(c) | Update::UserStatus(c) => self.push(Record::Status {
                 status: c.kind,
                 reason: c.reason.clone(),
                 message: c.message.clone(),
             }),
+            Update::Fields { values } => self.push(Record::Fields(values.clone())),
         }
         Ok(())
     }

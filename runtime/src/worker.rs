@@ -37,6 +37,8 @@ pub(crate) enum Msg {
     Update(Box<Update>),
     ArtifactRef(Box<ArtifactRef>),
     Flush(SyncSender<()>),
+    /// Asks for the run record as it stands (`polytrack::inputs`).
+    Snapshot(SyncSender<RunRecord>),
     End(Box<EndRequest>),
 }
 
@@ -48,6 +50,9 @@ pub(crate) struct EndRequest {
     pub status: Status,
     pub reason: Option<String>,
     pub message: Option<String>,
+    /// The program asked for this status itself (`log_succeeded`, `log_failed`,
+    /// `log_stopped`): recorded and posted in every mode, as Python's client does.
+    pub explicit: bool,
     pub deadline: Instant,
     pub reply: SyncSender<WorkerReport>,
 }
@@ -139,6 +144,7 @@ impl Worker {
                         Status::Succeeded,
                         None,
                         None,
+                        false,
                         Instant::now() + Duration::from_secs(10),
                     );
                     return;
@@ -191,10 +197,19 @@ impl Worker {
                         self.flush();
                         let _ = ack.send(());
                     }
+                    Msg::Snapshot(reply) => {
+                        self.dispatch_metrics();
+                        let _ = reply.send(self.record.clone());
+                    }
                     Msg::End(req) => {
                         self.dispatch_metrics();
-                        let mut report =
-                            self.finish(req.status, req.reason, req.message, req.deadline);
+                        let mut report = self.finish(
+                            req.status,
+                            req.reason,
+                            req.message,
+                            req.explicit,
+                            req.deadline,
+                        );
                         // Calls that raced `end()` (accepted just after the end request)
                         // cannot be recorded any more: say so rather than drop them silently.
                         let late = rx.try_iter().count();
@@ -290,7 +305,10 @@ impl Worker {
                     upsert_artifact(&mut self.lineage, item.clone());
                 }
             }
-            Update::Status(condition) => self.record.apply_status(condition),
+            Update::Status(condition) | Update::UserStatus(condition) => {
+                self.record.apply_status(condition)
+            }
+            Update::Fields { values } => self.record.apply_fields(values),
         }
         let mut failures = Vec::new();
         for sink in &mut self.sinks {
@@ -321,11 +339,13 @@ impl Worker {
         status: Status,
         reason: Option<String>,
         message: Option<String>,
+        explicit: bool,
         deadline: Instant,
     ) -> WorkerReport {
         self.dispatch_metrics();
         self.flush();
-        if self.cfg.owns_status && !self.record.status.is_some_and(Status::is_done) {
+        // Python's `_log_end_status`: nothing when the run is already done.
+        if (self.cfg.owns_status || explicit) && !self.record.status.is_some_and(Status::is_done) {
             let message = message.or_else(|| {
                 (status == Status::Succeeded).then(|| "Operation has succeeded".to_owned())
             });
@@ -335,7 +355,11 @@ impl Worker {
                 message.as_deref(),
                 Timestamp::now(),
             );
-            self.apply(Update::Status(condition));
+            self.apply(if explicit {
+                Update::UserStatus(condition)
+            } else {
+                Update::Status(condition)
+            });
         }
         // Summaries of the event files (what Polyaxon's sidecar or exit handler computes),
         // and the last value of every metric into the outputs.

@@ -63,9 +63,11 @@ mod client;
 mod deliver;
 mod op;
 mod push;
+mod read;
 pub(crate) mod spool;
 
 pub use push::{push, push_with, PushReport};
+pub(crate) use read::read_run_inputs;
 
 use crate::config::{Mode, Resolved};
 use crate::error::Error;

@@ -64,6 +64,13 @@ impl Op {
                 condition: condition.clone(),
             }),
             Update::Status(_) => None,
+            Update::UserStatus(condition) => Some(Op::Status {
+                condition: condition.clone(),
+            }),
+            Update::Fields { values } if values.is_empty() => None,
+            Update::Fields { values } => Some(Op::Patch {
+                body: values.clone(),
+            }),
         }
     }
 

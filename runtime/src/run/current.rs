@@ -49,7 +49,7 @@ pub(super) fn set_stack(f: impl FnOnce(&mut Vec<Run>)) {
 /// A logging call without a current run: nothing (two loads), after one warning when `init`
 /// was never called or the last run already ended.
 #[inline]
-pub(super) fn inactive() -> Result<(), Error> {
+pub(crate) fn inactive() -> Result<(), Error> {
     if !WARNED_INACTIVE.load(Ordering::Relaxed)
         && (!INITIALISED.load(Ordering::Relaxed) || HAD_RUN.load(Ordering::Relaxed))
     {

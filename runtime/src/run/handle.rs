@@ -291,6 +291,7 @@ impl Run {
             name,
             is_input,
             summary: summary.unwrap_or_default(),
+            skip_hash: false,
         })))
     }
 

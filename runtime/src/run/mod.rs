@@ -13,12 +13,14 @@ mod current;
 mod facade;
 mod guard;
 mod handle;
+mod hooks;
 mod names;
 mod panic;
 mod report;
 mod shared;
 mod start;
 
+pub(crate) use current::inactive;
 pub use current::{current, is_active};
 pub use facade::{
     end, get_artifacts_path, get_outputs_path, log_artifact_ref, log_input, log_inputs, log_metric,

@@ -7,6 +7,7 @@ use super::report::EndReport;
 use crate::config::Mode;
 use crate::error::Error;
 use crate::kind::Status;
+use crate::lifecycle::EndAs;
 use crate::sink::Update;
 use crate::util::lock;
 use crate::value::sanitize;
@@ -36,6 +37,9 @@ pub(super) struct Shared {
     pub(super) refused: AtomicU64,
     pub(super) final_report: Mutex<Option<EndReport>>,
     pub(super) sampler: Mutex<Option<crate::resources::Sampler>>,
+    /// State of the lifecycle calls (progress throttle, once-per-run flags, where inputs are
+    /// read from).
+    pub(super) lifecycle: crate::lifecycle::RunState,
 }
 
 impl Shared {
@@ -172,6 +176,25 @@ impl Shared {
         reason: Option<String>,
         message: Option<String>,
     ) -> Result<EndReport, Error> {
+        self.end_as(EndAs {
+            status,
+            reason,
+            message,
+            explicit: false,
+            timeout: None,
+        })
+    }
+
+    /// Ends the run as `end` says; after a stop signal, an ordinary end is a stop.
+    pub(super) fn end_as(&self, end: EndAs) -> Result<EndReport, Error> {
+        let EndAs {
+            status,
+            reason,
+            message,
+            explicit,
+            timeout,
+        } = crate::lifecycle::signals::adjust_end(end);
+        let end_timeout = timeout.map_or(self.end_timeout, |t| t.min(self.end_timeout));
         if self.ended.swap(true, Ordering::AcqRel) {
             return lock(&self.final_report).clone().ok_or(Error::Ended);
         }
@@ -181,12 +204,13 @@ impl Shared {
         if let Some(sampler) = lock(&self.sampler).take() {
             sampler.stop(Duration::from_secs(5));
         }
-        let deadline = Instant::now() + self.end_timeout;
+        let deadline = Instant::now() + end_timeout;
         let (reply_tx, reply_rx) = sync_channel(1);
         let request = Msg::End(Box::new(EndRequest {
             status,
             reason,
             message,
+            explicit,
             deadline,
             reply: reply_tx,
         }));
@@ -217,7 +241,7 @@ impl Shared {
                     report.undelivered.push(format!(
                         "the writer did not take the end request within {:?}; events still \
                          queued are in memory only",
-                        self.end_timeout
+                        end_timeout
                     ));
                     return Ok(self.keep(report));
                 }
@@ -234,7 +258,7 @@ impl Shared {
             Err(_) => report.undelivered.push(format!(
                 "ending did not finish within {:?}; the writer keeps going in the background \
                  until the process exits",
-                self.end_timeout
+                end_timeout
             )),
         }
         if !report.undelivered.is_empty() {

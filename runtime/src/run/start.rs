@@ -146,6 +146,20 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         }
     }
 
+    // Python's `log_code_ref()` at init (`track_code`).
+    if resolved.track_code && !recording {
+        if let Some(code) = std::env::current_dir()
+            .ok()
+            .and_then(|dir| crate::lifecycle::coderef::CodeRef::from_git(&dir))
+        {
+            initial.push(Update::Lineage(vec![code.artifact(true)]));
+        }
+    }
+    if resolved.handle_signals && !recording {
+        crate::lifecycle::signals::install(resolved.stop_grace);
+    }
+    let lifecycle = crate::lifecycle::RunState::new(&resolved);
+
     let sampler = if resolved.collect_resources && !recording {
         match crate::resources::Sampler::start(&run_dir, crate::resources::INTERVAL) {
             Ok(sampler) => Some(sampler),
@@ -203,6 +217,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
             refused: AtomicU64::new(0),
             final_report: Mutex::new(None),
             sampler: Mutex::new(sampler),
+            lifecycle,
         })),
     })
 }

@@ -69,8 +69,18 @@ pub enum Update {
     },
     /// Lineage entries (artifact refs, event summaries).
     Lineage(Vec<Artifact>),
-    /// A status change.
+    /// A status change the run makes itself (`running` at init, the end status), recorded
+    /// or posted only for runs whose status polytrack owns.
     Status(Condition),
+    /// A status the program logged (`log_status`, `log_succeeded`, ...): posted in every mode,
+    /// as Python's client posts it, managed runs included.
+    UserStatus(Condition),
+    /// `set_name`, `set_description`, `set_readme`: run fields replaced (a PATCH without
+    /// `merge`).
+    Fields {
+        /// Field names (`name`, `description`, `readme`) to values.
+        values: Map<String, Value>,
+    },
 }
 
 /// What the worker knows when the run ends.
