@@ -92,6 +92,7 @@ pub struct Settings {
     pub(crate) track_code: Option<bool>,
     pub(crate) handle_signals: Option<bool>,
     pub(crate) stop_grace: Option<Duration>,
+    pub(crate) payload_budget: Option<usize>,
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) recorder: Option<Recorder>,
 }
@@ -123,6 +124,7 @@ impl fmt::Debug for Settings {
             .field("track_code", &self.track_code)
             .field("handle_signals", &self.handle_signals)
             .field("stop_grace", &self.stop_grace)
+            .field("payload_budget", &self.payload_budget)
             .field(
                 "env",
                 &self
@@ -259,6 +261,11 @@ impl Settings {
         /// checkpoint) before polytrack ends it (`POLYTRACK_STOP_GRACE`, seconds; default 10).
         stop_grace: Duration
     );
+    setter!(
+        /// The most bytes of rich-event payloads (images, audio, text, log lines) accepted and
+        /// not yet written; a call beyond it returns [`Error::Backpressure`] (default 64 MiB).
+        payload_budget: usize
+    );
 
     /// The API token, overriding the auth files and `POLYAXON_AUTH_TOKEN`.
     pub fn token(mut self, token: impl Into<String>) -> Self {
@@ -372,6 +379,8 @@ pub struct Resolved {
     pub queue_capacity: usize,
     /// The longest a logging call waits for room in the queue.
     pub queue_timeout: Duration,
+    /// The most bytes of rich-event payloads in flight to the writer.
+    pub payload_budget: usize,
     /// The longest `end()` waits.
     pub end_timeout: Duration,
     /// Whether log lines are recorded into the run's `plxlogs/`.
@@ -889,6 +898,9 @@ pub(crate) fn resolve(s: &Settings, env: &Env) -> Result<Resolved, Error> {
         rank_policy,
         queue_capacity,
         queue_timeout,
+        payload_budget: s
+            .payload_budget
+            .unwrap_or(crate::event::DEFAULT_PAYLOAD_BUDGET),
         end_timeout,
         track_logs,
         capture_console,

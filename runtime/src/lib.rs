@@ -47,6 +47,9 @@ mod api;
 mod config;
 mod envinfo;
 mod error;
+mod event;
+#[cfg(test)]
+mod event_tests;
 mod fqn;
 mod id;
 mod kind;

@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::pyrepr::write_py_float;
-use crate::sink::files::open_event_file;
+use crate::sink::files::open_row_file;
 use crate::timestamp::{TimeFormatCache, Timestamp};
 use std::fs::File;
 use std::io::Write;
@@ -134,7 +134,7 @@ impl ResourceFiles {
             Some(i) => i,
             None => {
                 let path = self.dir.join(format!("{name}.plx"));
-                let file = open_event_file(&path, b"step|timestamp|metric")?;
+                let file = open_row_file(&path, b"step|timestamp|metric")?;
                 self.files.push((name.to_owned(), file));
                 self.files.len() - 1
             }

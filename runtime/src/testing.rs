@@ -11,7 +11,8 @@
 //! ```
 
 use crate::error::Error;
-use crate::kind::Status;
+use crate::event::{LogLine, RichEvent};
+use crate::kind::{ArtifactKind, Status};
 use crate::record::{Artifact, RunRecord};
 use crate::sink::{MetricEvent, Sink, Update};
 use crate::util::lock;
@@ -50,6 +51,23 @@ pub enum Record {
         value: f64,
         /// The step.
         step: Option<i64>,
+    },
+    /// A rich event (text, an image, a histogram, ...), as encoded for its row.
+    Event {
+        /// The kind: the folder under `events/` its file would go to.
+        kind: ArtifactKind,
+        /// The sanitized name.
+        name: String,
+        /// The step.
+        step: Option<i64>,
+        /// The row's value: an object for pipe-separated kinds, a string for text and html,
+        /// an object or its JSON text for charts and spans.
+        value: Value,
+    },
+    /// A line for `plxlogs/logs.jsonl`.
+    Log {
+        /// The line, stripped.
+        text: String,
     },
     /// A lineage entry.
     Artifact(Artifact),
@@ -164,6 +182,33 @@ impl Recorder {
             .collect()
     }
 
+    /// The `(name, step, value)` of the rich events of `kind`, in order.
+    pub fn events(&self, kind: ArtifactKind) -> Vec<(String, Option<i64>, Value)> {
+        lock(&self.records)
+            .iter()
+            .filter_map(|r| match r {
+                Record::Event {
+                    kind: k,
+                    name,
+                    step,
+                    value,
+                } if *k == kind => Some((name.clone(), *step, value.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The log lines, in order.
+    pub fn logs(&self) -> Vec<String> {
+        lock(&self.records)
+            .iter()
+            .filter_map(|r| match r {
+                Record::Log { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every status the run went through.
     pub fn statuses(&self) -> Vec<Status> {
         lock(&self.records)
@@ -225,6 +270,26 @@ impl Sink for Recorder {
             name: e.name.to_owned(),
             value: e.value,
             step: e.step,
+        }));
+        Ok(())
+    }
+
+    fn event(&mut self, event: &RichEvent<'_>) -> Result<(), Error> {
+        self.wait_while_stalled();
+        self.push(Record::Event {
+            kind: event.kind.artifact_kind(),
+            name: event.name.to_owned(),
+            step: event.step,
+            value: event.value.clone(),
+        });
+        Ok(())
+    }
+
+    fn logs(&mut self, lines: &[LogLine]) -> Result<(), Error> {
+        self.wait_while_stalled();
+        let mut records = lock(&self.records);
+        records.extend(lines.iter().map(|l| Record::Log {
+            text: l.text.clone(),
         }));
         Ok(())
     }

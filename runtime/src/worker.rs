@@ -1,6 +1,7 @@
 //! The background thread that owns a run's state and its sinks.
 
 use crate::error::Error;
+use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::{ArtifactKind, Status};
 use crate::lineage::{self, ArtifactRef};
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
@@ -36,6 +37,10 @@ pub(crate) enum Msg {
     Name(u32, Arc<str>),
     Update(Box<Update>),
     ArtifactRef(Box<ArtifactRef>),
+    /// A rich event, encoded here.
+    Event(Box<EventMsg>),
+    /// Log lines for `plxlogs/logs.jsonl`.
+    Logs(Box<LogsMsg>),
     Flush(SyncSender<()>),
     /// Asks for the run record as it stands (`polytrack::inputs`).
     Snapshot(SyncSender<RunRecord>),
@@ -76,6 +81,8 @@ pub(crate) struct WorkerConfig {
     pub owns_status: bool,
     /// Whether event files are written (and so summaries computed from them).
     pub collect_artifacts: bool,
+    /// Whether a sink takes rich events and log lines (event files or a test recorder).
+    pub writes_events: bool,
 }
 
 pub(crate) struct Worker {
@@ -88,6 +95,11 @@ pub(crate) struct Worker {
     warned_non_finite: Vec<bool>,
     batch: Vec<(u32, f64, Option<i64>, Timestamp)>,
     metric_events: u64,
+    rich_events: u64,
+    /// Rich events whose payload failed to encode (each logged), and events not written
+    /// because no sink takes them.
+    failed_events: u64,
+    unwritten_events: u64,
     errors: Vec<String>,
     error_count: u64,
     last_flush: Instant,
@@ -110,6 +122,9 @@ impl Worker {
             warned_non_finite: Vec::new(),
             batch: Vec::with_capacity(1024),
             metric_events: 0,
+            rich_events: 0,
+            failed_events: 0,
+            unwritten_events: 0,
             errors: Vec::new(),
             error_count: 0,
             last_flush: Instant::now(),
@@ -191,6 +206,14 @@ impl Worker {
                             Ok(artifact) => self.apply(Update::Lineage(vec![artifact])),
                             Err(e) => self.error("artifact ref", &e),
                         }
+                    }
+                    Msg::Event(event) => {
+                        self.dispatch_metrics();
+                        self.rich_event(*event);
+                    }
+                    Msg::Logs(logs) => {
+                        self.dispatch_metrics();
+                        self.logs(*logs);
                     }
                     Msg::Flush(ack) => {
                         self.dispatch_metrics();
@@ -292,6 +315,90 @@ impl Worker {
         }
     }
 
+    /// Encodes a rich event (here, off the caller's thread), sets the run's `meta_info`
+    /// flags, and hands the row to the sinks.
+    fn rich_event(&mut self, msg: EventMsg) {
+        let EventMsg {
+            kind,
+            name,
+            step,
+            timestamp,
+            payload,
+            reservation,
+        } = msg;
+        if !self.cfg.writes_events {
+            drop(reservation);
+            self.unwritten_events += 1;
+            if self.unwritten_events == 1 {
+                log::warn!(
+                    target: "polytrack",
+                    "rich events and logs are not written: this run collects no artifacts \
+                     (POLYAXON_COLLECT_ARTIFACTS is off)"
+                );
+            }
+            return;
+        }
+        let mut ctx = EncodeCtx::new(&self.cfg.run_dir);
+        let encoded = payload
+            .encode(&mut ctx)
+            .and_then(|value| kind.check(&value).map(|()| value));
+        // The payload's bytes are gone: give them back to the callers' budget.
+        drop(reservation);
+        let value = match encoded {
+            Ok(value) => value,
+            Err(e) => {
+                self.failed_events += 1;
+                self.error(&format!("{kind} event {name:?}"), &e);
+                return;
+            }
+        };
+        let mut meta = ctx.into_meta();
+        if !self.record.has_meta("has_events") {
+            meta.insert("has_events".into(), Value::Bool(true));
+        }
+        let known = self.record.meta_info.as_ref();
+        meta.retain(|k, v| known.and_then(|m| m.get(k)) != Some(v));
+        if !meta.is_empty() {
+            self.apply(Update::Meta { values: meta });
+        }
+        let event = RichEvent {
+            kind,
+            name: &name,
+            step,
+            timestamp: Timestamp::from_system_time(timestamp),
+            value: &value,
+        };
+        self.rich_events += 1;
+        let mut failures = Vec::new();
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.event(&event) {
+                failures.push((sink.name(), e));
+            }
+        }
+        for (sink, e) in failures {
+            self.error(sink, &e);
+        }
+    }
+
+    /// Hands log lines to the sinks.
+    fn logs(&mut self, msg: LogsMsg) {
+        let LogsMsg { lines, reservation } = msg;
+        if !self.cfg.writes_events {
+            self.unwritten_events += lines.len() as u64;
+            return;
+        }
+        let mut failures = Vec::new();
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.logs(&lines) {
+                failures.push((sink.name(), e));
+            }
+        }
+        drop(reservation);
+        for (sink, e) in failures {
+            self.error(sink, &e);
+        }
+    }
+
     fn apply(&mut self, update: Update) {
         match &update {
             Update::Inputs { values, reset } => merge_map(&mut self.record.inputs, values, *reset),
@@ -386,6 +493,12 @@ impl Worker {
             });
         }
         let mut undelivered = Vec::new();
+        if self.failed_events > 0 {
+            undelivered.push(format!(
+                "{} rich event(s) could not be encoded (see the errors)",
+                self.failed_events
+            ));
+        }
         let ending = Ending {
             status,
             record: &self.record,

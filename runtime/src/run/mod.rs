@@ -6,10 +6,12 @@
 //! - `current`: which run a module-level call reaches, cached per thread;
 //! - `names`: the per-thread table that maps a metric name to its id;
 //! - `facade`: the module-level functions (Python's `tracking.*`);
+//! - `emit`: rich events and log lines, handed to the writer with their payloads;
 //! - `guard`, `report`, `panic`: ending a run, what the end reports, and why a run that
 //!   panicked failed.
 
 mod current;
+mod emit;
 mod facade;
 mod guard;
 mod handle;
@@ -22,6 +24,8 @@ mod start;
 
 pub(crate) use current::inactive;
 pub use current::{current, is_active};
+#[allow(unused_imports)] // The event and log calls are built on these.
+pub(crate) use emit::{emit, emit_log, emit_logs};
 pub use facade::{
     end, get_artifacts_path, get_outputs_path, log_artifact_ref, log_input, log_inputs, log_metric,
     log_metric_at, log_metric_with, log_metrics, log_output, log_outputs, log_tags,

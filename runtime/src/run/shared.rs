@@ -35,6 +35,8 @@ pub(super) struct Shared {
     pub(super) names: Mutex<NameTable>,
     pub(super) ended: AtomicBool,
     pub(super) refused: AtomicU64,
+    /// Bytes of rich-event payloads and log lines accepted and not yet encoded.
+    pub(super) budget: Arc<crate::event::Budget>,
     pub(super) final_report: Mutex<Option<EndReport>>,
     pub(super) sampler: Mutex<Option<crate::resources::Sampler>>,
     /// State of the lifecycle calls (progress throttle, once-per-run flags, where inputs are

@@ -15,8 +15,10 @@
 
 pub(crate) mod files;
 pub(crate) mod offline;
+pub(crate) mod rows;
 
 use crate::error::Error;
+use crate::event::{LogLine, RichEvent};
 use crate::kind::Status;
 use crate::record::{Artifact, Condition, RunRecord};
 use crate::timestamp::Timestamp;
@@ -97,13 +99,25 @@ pub struct Ending<'a> {
 }
 
 /// Something the worker hands events to. Every method has a default that ignores the event.
-pub trait Sink: Send {
+pub(crate) trait Sink: Send {
     /// A short name for messages, e.g. `event files`.
     fn name(&self) -> &'static str;
 
     /// Metric values, in the order they were logged.
     fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
         let _ = batch;
+        Ok(())
+    }
+
+    /// A rich event (text, an image, ...), already encoded, in the order it was logged.
+    fn event(&mut self, event: &RichEvent<'_>) -> Result<(), Error> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// Log lines for `plxlogs/logs.jsonl`, in order.
+    fn logs(&mut self, lines: &[LogLine]) -> Result<(), Error> {
+        let _ = lines;
         Ok(())
     }
 
