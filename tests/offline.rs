@@ -247,3 +247,102 @@ fn many_metric_names_do_not_exhaust_file_descriptors() {
     assert!(text.ends_with("|499.0"), "{text}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+const FD_CHILD: &str = "POLYTRACK_TEST_FD_CHILD";
+const NAMES: usize = 10_000;
+const ROUNDS: i64 = 5;
+
+/// The event files of `dir` this process holds open now.
+fn open_event_files(dir: &Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.starts_with(dir))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The child of [`ten_thousand_names_under_ulimit_256_lose_nothing`], run under
+/// `prlimit --nofile=256`: a training that holds 150 descriptors of its own and logs 10,000
+/// metric names, 5 rows each.
+fn descriptor_child(root: &Path) {
+    let training = root.join("training");
+    std::fs::create_dir_all(&training).unwrap();
+    let held: Vec<std::fs::File> = (0..150)
+        .map(|i| std::fs::File::create(training.join(format!("held{i}"))).unwrap())
+        .collect();
+    let run = polytrack::init_with(offline(root)).unwrap();
+    let dir = run.get_artifacts_path(None).unwrap();
+    let mut most_open = 0;
+    for step in 0..ROUNDS {
+        for i in 0..NAMES {
+            run.log_metric_at(&format!("m{i:05}"), i as f64 + step as f64 / 10.0, step)
+                .unwrap();
+        }
+        run.flush(std::time::Duration::from_secs(60)).unwrap();
+        most_open = most_open.max(open_event_files(&dir.join("events")));
+        // The training's own opens still succeed.
+        let extra = std::fs::File::create(training.join(format!("extra{step}")))
+            .unwrap_or_else(|e| panic!("the training's open() failed at step {step}: {e}"));
+        drop(extra);
+    }
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(most_open <= 64, "{most_open} event files were open at once");
+    drop(held);
+    println!("descriptor child: at most {most_open} event files open");
+}
+
+/// Issue 9.1: 10,000 metric names under `ulimit -n 256`, in a child process with that limit:
+/// every row of every file is written, `run.plx.json` too, at most 64 event files are open at
+/// once, and the training's own `open()` calls keep working.
+#[test]
+fn ten_thousand_names_under_ulimit_256_lose_nothing() {
+    if let Some(root) = std::env::var_os(FD_CHILD) {
+        descriptor_child(Path::new(&root));
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("fd-limit");
+    let exe = std::env::current_exe().unwrap();
+    let out = run_ok(
+        Command::new("prlimit")
+            .arg("--nofile=256:256")
+            .arg("--")
+            .arg(exe)
+            .args([
+                "--exact",
+                "ten_thousand_names_under_ulimit_256_lose_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(FD_CHILD, &root),
+    );
+    assert!(out.contains("descriptor child: at most"), "{out}");
+    let runs: Vec<_> = std::fs::read_dir(root.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let dir = &runs[0];
+    let run_json = read_json(&dir.join("run.plx.json"));
+    assert_eq!(run_json["status"], "succeeded");
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.join("events/metric")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let rows: Vec<&str> = text.split('\n').collect();
+        assert_eq!(rows[0], "step|timestamp|metric");
+        let steps: Vec<&str> = rows[1..]
+            .iter()
+            .map(|r| r.split('|').next().unwrap())
+            .collect();
+        assert_eq!(steps, ["0", "1", "2", "3", "4"], "{}", path.display());
+        files += 1;
+    }
+    assert_eq!(files, NAMES);
+    assert_eq!(run_json["outputs"]["m09999"], 9999.4);
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -385,3 +385,27 @@ fn traceml_reads_text_and_pipe_json_files() {
     assert_eq!(chart["steps"], json!([2]), "{chart}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn resource_samples_are_written_by_the_writer() {
+    let root = scratch("resources");
+    let run = crate::init_with(offline(&root).collect_resources(true)).unwrap();
+    let dir = run.get_artifacts_path(None).unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    // The first sample is taken at the start; the end waits for it.
+    let memory = read(&dir.join("resources/metric/memory.plx"));
+    let rows: Vec<&str> = memory.split('\n').collect();
+    assert_eq!(rows[0], "step|timestamp|metric");
+    assert_eq!(rows.len(), 2, "{memory:?}");
+    assert!(rows[1].starts_with("|20"), "{}", rows[1]);
+    let lineage: Value = serde_json::from_str(&read(&dir.join("lineages.plx.json"))).unwrap();
+    let system = lineage
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "resources/metric/memory.plx")
+        .unwrap_or_else(|| panic!("no lineage for the memory metric: {lineage}"));
+    assert_eq!(system["kind"], "system");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -4,16 +4,11 @@
 //! `memory` (percent of memory in use) and, where `nvidia-smi` answers,
 //! `gpu_<i>_memory_free`, `gpu_<i>_memory_used` (bytes) and `gpu_<i>_utilization` (percent).
 //!
-//! The sampler is its own thread and writes its own files, so a slow sample never delays
-//! the event writer. It reads `/proc` (Linux); elsewhere only GPU metrics are sampled.
+//! The sampler is its own thread, so a slow sample (a wedged `nvidia-smi`) never delays the
+//! writer; it hands each [`Sample`] to the run's writer, which writes the rows with every
+//! other row of the run. It reads `/proc` (Linux); elsewhere only GPU metrics are sampled.
 
-use crate::error::Error;
-use crate::pyrepr::write_py_float;
-use crate::sink::files::open_row_file;
-use crate::timestamp::{TimeFormatCache, Timestamp};
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use crate::timestamp::Timestamp;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -25,6 +20,14 @@ pub(crate) const INTERVAL: Duration = Duration::from_secs(10);
 /// The longest `nvidia-smi` may take before it is killed (a wedged driver can hang it).
 const GPU_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The values of one sample, all taken at `timestamp`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Sample {
+    pub timestamp: Timestamp,
+    /// `(name, value)`: `load`, `cpu`, `memory`, `gpu_<i>_...`.
+    pub values: Vec<(String, f64)>,
+}
+
 /// A running sampler; [`Sampler::stop`] ends it after its current sample.
 pub(crate) struct Sampler {
     stop: Sender<()>,
@@ -33,40 +36,47 @@ pub(crate) struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling into `<run_dir>/resources/metric/`.
-    pub(crate) fn start(run_dir: &Path, interval: Duration) -> Result<Sampler, Error> {
-        let dir = run_dir.join("resources").join("metric");
+    /// Starts sampling every `interval`, from now, handing each sample to `deliver`.
+    pub(crate) fn start(
+        mut deliver: impl FnMut(Sample) + Send + 'static,
+        interval: Duration,
+    ) -> Result<Sampler, crate::error::Error> {
         let (stop, stopped) = channel();
         let (finished, done) = channel();
         let thread = std::thread::Builder::new()
             .name("polytrack-resources".into())
             .spawn(move || {
                 let _finished = Finished(finished);
-                let mut writer = ResourceFiles::new(dir);
-                let mut cpu = CpuCounter::new();
+                let mut probe = Probe::new();
                 loop {
-                    writer.sample(&mut cpu);
+                    let sample = probe.sample();
+                    if !sample.values.is_empty() {
+                        deliver(sample);
+                    }
                     match stopped.recv_timeout(interval) {
                         Err(RecvTimeoutError::Timeout) => continue,
                         _ => break,
                     }
                 }
             })
-            .map_err(|e| Error::io("cannot start the resource sampler", e))?;
+            .map_err(|e| crate::error::Error::io("cannot start the resource sampler", e))?;
         Ok(Sampler { stop, done, thread })
     }
 
-    /// Stops the sampler and waits for its last write, at most `timeout` (a sample stuck on
-    /// a hung disk is left to finish on its own).
+    /// Stops the sampler and waits for its last sample to be handed over, at most `timeout`
+    /// (a sample stuck in `nvidia-smi` is left to finish on its own).
     pub(crate) fn stop(self, timeout: Duration) {
         let _ = self.stop.send(());
         match self.done.recv_timeout(timeout) {
             Err(RecvTimeoutError::Timeout) => {
-                log::warn!("polytrack: the resource sampler did not stop within {timeout:?}");
+                log::warn!(
+                    target: "polytrack",
+                    "the resource sampler did not stop within {timeout:?}"
+                );
             }
             _ => {
                 if self.thread.join().is_err() {
-                    log::error!("polytrack: the resource sampler panicked");
+                    log::error!(target: "polytrack", "the resource sampler panicked");
                 }
             }
         }
@@ -82,32 +92,27 @@ impl Drop for Finished {
     }
 }
 
-struct ResourceFiles {
-    dir: PathBuf,
-    files: Vec<(String, File)>,
-    cache: TimeFormatCache,
-    failures: u32,
+/// What the sampler reads, and what it remembers between samples.
+struct Probe {
+    cpu: CpuCounter,
     gpu: bool,
 }
 
-impl ResourceFiles {
-    fn new(dir: PathBuf) -> Self {
-        ResourceFiles {
-            dir,
-            files: Vec::new(),
-            cache: TimeFormatCache::new(),
-            failures: 0,
+impl Probe {
+    fn new() -> Self {
+        Probe {
+            cpu: CpuCounter::new(),
             gpu: true,
         }
     }
 
-    fn sample(&mut self, cpu: &mut CpuCounter) {
-        let now = Timestamp::now();
+    fn sample(&mut self) -> Sample {
+        let timestamp = Timestamp::now();
         let mut values: Vec<(String, f64)> = Vec::new();
         if let Some(load) = load_average() {
             values.push(("load".into(), load));
         }
-        if let Some(busy) = cpu.percent() {
+        if let Some(busy) = self.cpu.percent() {
             values.push(("cpu".into(), busy));
         }
         if let Some(mem) = memory_percent() {
@@ -119,34 +124,7 @@ impl ResourceFiles {
                 None => self.gpu = false,
             }
         }
-        for (name, value) in values {
-            if let Err(e) = self.write(&name, now, value) {
-                self.failures += 1;
-                if self.failures <= 3 {
-                    log::error!("polytrack: resource metric {name}: {e}");
-                }
-            }
-        }
-    }
-
-    fn write(&mut self, name: &str, ts: Timestamp, value: f64) -> Result<(), Error> {
-        let idx = match self.files.iter().position(|(n, _)| n == name) {
-            Some(i) => i,
-            None => {
-                let path = self.dir.join(format!("{name}.plx"));
-                let file = open_row_file(&path, b"step|timestamp|metric")?;
-                self.files.push((name.to_owned(), file));
-                self.files.len() - 1
-            }
-        };
-        let mut row = Vec::with_capacity(64);
-        row.extend_from_slice(b"\n|");
-        self.cache.write_event_str(ts, &mut row);
-        row.push(b'|');
-        write_py_float(&mut row, value);
-        let (_, file) = &mut self.files[idx];
-        file.write_all(&row)
-            .map_err(|e| Error::io(format!("cannot write resource metric {name}"), e))
+        Sample { timestamp, values }
     }
 }
 
@@ -236,7 +214,10 @@ fn gpu_metrics() -> Option<Vec<(String, f64)>> {
             Ok(None) if started.elapsed() > GPU_QUERY_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                log::warn!("polytrack: nvidia-smi did not answer in {GPU_QUERY_TIMEOUT:?}");
+                log::warn!(
+                    target: "polytrack",
+                    "nvidia-smi did not answer in {GPU_QUERY_TIMEOUT:?}"
+                );
                 return None;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
@@ -323,18 +304,23 @@ mod tests {
     }
 
     #[test]
-    fn sampler_writes_rows_without_steps() {
-        let dir = std::env::temp_dir().join(format!("polytrack-res-{}", crate::id::new_uuid()));
+    fn sampler_hands_over_samples_without_waiting_for_the_interval() {
+        let (tx, rx) = channel();
         // The first sample is taken at once; stopping waits for it, so there is exactly one.
-        let sampler = Sampler::start(&dir, Duration::from_secs(3600)).unwrap();
+        let sampler =
+            Sampler::start(move |s| tx.send(s).unwrap(), Duration::from_secs(3600)).unwrap();
         sampler.stop(Duration::from_secs(30));
-        let text = std::fs::read_to_string(dir.join("resources/metric/memory.plx")).unwrap();
-        let rows: Vec<&str> = text.split('\n').collect();
-        assert_eq!(rows[0], "step|timestamp|metric");
-        assert_eq!(rows.len(), 2, "{text}");
-        assert!(rows[1].starts_with("|20"), "{}", rows[1]);
-        let gpu_file = dir.join("resources/metric/gpu_0_memory_used.plx");
-        assert_eq!(gpu_file.exists(), gpu_metrics().is_some());
-        std::fs::remove_dir_all(&dir).unwrap();
+        let samples: Vec<Sample> = rx.try_iter().collect();
+        assert_eq!(samples.len(), 1, "{samples:?}");
+        let names: Vec<&str> = samples[0].values.iter().map(|(n, _)| n.as_str()).collect();
+        #[cfg(target_os = "linux")]
+        assert!(
+            names.contains(&"memory") && names.contains(&"cpu"),
+            "{names:?}"
+        );
+        assert_eq!(
+            names.contains(&"gpu_0_memory_used"),
+            gpu_metrics().is_some()
+        );
     }
 }

@@ -5,6 +5,7 @@ use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::{ArtifactKind, Status};
 use crate::lineage::{self, ArtifactRef};
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
+use crate::resources::Sample;
 use crate::sink::{Ending, MetricEvent, Sink, Update};
 use crate::summary;
 use crate::timestamp::Timestamp;
@@ -41,6 +42,8 @@ pub(crate) enum Msg {
     Event(Box<EventMsg>),
     /// Log lines for `plxlogs/logs.jsonl`.
     Logs(Box<LogsMsg>),
+    /// A resource sample, from the sampler's thread.
+    Resources(Box<Sample>),
     Flush(SyncSender<()>),
     /// Asks for the run record as it stands (`polytrack::inputs`).
     Snapshot(SyncSender<RunRecord>),
@@ -215,6 +218,10 @@ impl Worker {
                         self.dispatch_metrics();
                         self.logs(*logs);
                     }
+                    Msg::Resources(sample) => {
+                        self.dispatch_metrics();
+                        self.resources(&sample);
+                    }
                     Msg::Flush(ack) => {
                         self.dispatch_metrics();
                         self.flush();
@@ -380,6 +387,19 @@ impl Worker {
         }
     }
 
+    /// Hands a resource sample to the sinks.
+    fn resources(&mut self, sample: &Sample) {
+        let mut failures = Vec::new();
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.resources(sample) {
+                failures.push((sink.name(), e));
+            }
+        }
+        for (sink, e) in failures {
+            self.error(sink, &e);
+        }
+    }
+
     /// Hands log lines to the sinks.
     fn logs(&mut self, msg: LogsMsg) {
         let LogsMsg { lines, reservation } = msg;
@@ -525,6 +545,25 @@ impl Worker {
             errors: std::mem::take(&mut self.errors),
         }
     }
+}
+
+/// Hands a resource sample to the writer from the sampler's thread, waiting up to a second
+/// for room in the queue (the sampler has nothing else to do); a sample that finds none is
+/// dropped with a warning.
+pub(crate) fn send_sample(tx: &SyncSender<Msg>, sample: Sample) {
+    let mut msg = Msg::Resources(Box::new(sample));
+    for _ in 0..100 {
+        match tx.try_send(msg) {
+            Ok(()) => return,
+            Err(std::sync::mpsc::TrySendError::Full(m)) => msg = m,
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return,
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    log::warn!(
+        target: "polytrack",
+        "the writer's queue stayed full for a second: one resource sample was not recorded"
+    );
 }
 
 /// A float as JSON; NaN and infinities become `null`, as orjson writes them.

@@ -160,19 +160,23 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
     }
     let lifecycle = crate::lifecycle::RunState::new(&resolved);
 
+    let (tx, rx) = sync_channel(resolved.queue_capacity);
+    // Resource samples go through the writer, with every other row of the run.
     let sampler = if resolved.collect_resources && !recording {
-        match crate::resources::Sampler::start(&run_dir, crate::resources::INTERVAL) {
+        let samples = tx.clone();
+        match crate::resources::Sampler::start(
+            move |sample| crate::worker::send_sample(&samples, sample),
+            crate::resources::INTERVAL,
+        ) {
             Ok(sampler) => Some(sampler),
             Err(e) => {
-                log::warn!("polytrack: resource metrics are off: {e}");
+                log::warn!(target: "polytrack", "resource metrics are off: {e}");
                 None
             }
         }
     } else {
         None
     };
-
-    let (tx, rx) = sync_channel(resolved.queue_capacity);
     let worker = Worker::new(
         WorkerConfig {
             uuid: uuid.clone(),

@@ -15,6 +15,7 @@
 
 pub(crate) mod files;
 pub(crate) mod offline;
+pub(crate) mod row_files;
 pub(crate) mod rows;
 
 use crate::error::Error;
@@ -112,6 +113,12 @@ pub(crate) trait Sink: Send {
     /// A rich event (text, an image, ...), already encoded, in the order it was logged.
     fn event(&mut self, event: &RichEvent<'_>) -> Result<(), Error> {
         let _ = event;
+        Ok(())
+    }
+
+    /// A resource sample (`resources/metric/<name>.plx` rows without a step).
+    fn resources(&mut self, sample: &crate::resources::Sample) -> Result<(), Error> {
+        let _ = sample;
         Ok(())
     }
 
