@@ -2,15 +2,15 @@
 
 use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
-use crate::kind::{ArtifactKind, Status};
+use crate::kind::Status;
 use crate::lineage::{self, ArtifactRef};
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
 use crate::sink::{Ending, MetricEvent, Sink, Update};
-use crate::summary;
+use crate::summary::{self, KeptValues};
 use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -103,6 +103,8 @@ pub(crate) struct Worker {
     /// because no sink takes them.
     failed_events: u64,
     unwritten_events: u64,
+    /// Metric values kept for the end-of-run summaries.
+    kept: KeptValues,
     errors: Vec<String>,
     error_count: u64,
     last_flush: Instant,
@@ -115,7 +117,14 @@ impl Worker {
         lineage: Vec<Artifact>,
         sinks: Vec<Box<dyn Sink>>,
     ) -> Self {
+        // Values are kept only where event files are written and so summarised.
+        let budget = if cfg.collect_artifacts {
+            summary::VALUE_BUDGET
+        } else {
+            0
+        };
         Worker {
+            kept: KeptValues::new(budget),
             cfg,
             record,
             lineage,
@@ -192,6 +201,8 @@ impl Worker {
                             self.last.resize(idx + 1, None);
                             self.warned_non_finite.resize(idx + 1, false);
                         }
+                        let path = self.cfg.run_dir.join("events").join("metric");
+                        self.kept.add_metric(id, path.join(format!("{name}.plx")));
                         self.names[idx] = name;
                     }
                     Msg::Update(update) => {
@@ -296,6 +307,7 @@ impl Worker {
                 continue;
             };
             self.last[idx] = Some(value);
+            self.kept.push(id, step, timestamp, value);
             if !value.is_finite() && !self.warned_non_finite[idx] {
                 self.warned_non_finite[idx] = true;
                 log::warn!("polytrack: metric {name:?} got a non-finite value ({value}); it is recorded as Polyaxon records it");
@@ -317,6 +329,10 @@ impl Worker {
         }
         drop(events);
         self.batch.clear();
+        if !failures.is_empty() {
+            // Rows may be missing from the files: summarise them from their text.
+            self.kept.forget();
+        }
         for (name, e) in failures {
             self.error(name, &e);
         }
@@ -456,6 +472,9 @@ impl Worker {
                 failures.push((sink.name(), e));
             }
         }
+        if !failures.is_empty() {
+            self.kept.forget();
+        }
         for (name, e) in failures {
             self.error(name, &e);
         }
@@ -492,8 +511,11 @@ impl Worker {
         // and the last value of every metric into the outputs.
         let mut last_values = Map::new();
         if self.cfg.collect_artifacts {
-            let (summaries, last) =
-                event_summaries(&self.cfg.run_dir, self.cfg.store_name.as_deref());
+            let (summaries, last) = summary::event_summaries(
+                &self.cfg.run_dir,
+                self.cfg.store_name.as_deref(),
+                &mut self.kept,
+            );
             last_values = last;
             if !summaries.is_empty() {
                 self.apply(Update::Lineage(summaries));
@@ -569,141 +591,4 @@ pub(crate) fn send_sample(tx: &SyncSender<Msg>, sample: Sample) {
 /// A float as JSON; NaN and infinities become `null`, as orjson writes them.
 pub(crate) fn json_number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
-}
-
-/// One event file to summarise.
-struct SummaryJob {
-    base: &'static str,
-    is_system: bool,
-    kind: ArtifactKind,
-    kind_name: String,
-    path: PathBuf,
-}
-
-/// The files under `<run>/events/<kind>/` and `<run>/resources/<kind>/`, in name order.
-fn summary_jobs(run_dir: &Path) -> Vec<SummaryJob> {
-    let sorted_entries = |dir: &Path| -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        paths.sort();
-        paths
-    };
-    let mut jobs = Vec::new();
-    for (base, is_system) in [("events", false), ("resources", true)] {
-        for kind_dir in sorted_entries(&run_dir.join(base)) {
-            let kind_name = kind_dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let Some(kind) = ArtifactKind::from_str(&kind_name) else {
-                continue;
-            };
-            for path in sorted_entries(&kind_dir) {
-                if path.extension().and_then(|e| e.to_str()) == Some("plx") {
-                    jobs.push(SummaryJob {
-                        base,
-                        is_system,
-                        kind,
-                        kind_name: kind_name.clone(),
-                        path,
-                    });
-                }
-            }
-        }
-    }
-    jobs
-}
-
-/// A file's lineage entry and, for metrics, its last value.
-type Summarised = Option<(Artifact, Option<f64>)>;
-
-/// A file's lineage entry, and its last value for metrics; `None` for a file without rows
-/// (Polyaxon gives it no entry) or one that cannot be read (logged).
-fn summarise(job: &SummaryJob, connection: Option<&str>) -> Summarised {
-    let stem = job
-        .path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let text = match std::fs::read_to_string(&job.path) {
-        Ok(text) => text,
-        Err(e) => {
-            // One unreadable file must not cost the others their summaries.
-            log::error!("polytrack: cannot summarise {}: {e}", job.path.display());
-            return None;
-        }
-    };
-    let (summary, last) = summary::summarize_event_file(job.kind.as_str(), &text)?;
-    let Value::Object(summary) = summary.to_json_value() else {
-        return None;
-    };
-    let last = (job.kind == ArtifactKind::Metric && !job.is_system).then_some(last);
-    let artifact = Artifact {
-        path: Some(format!("{}/{}/{stem}.plx", job.base, job.kind_name)),
-        name: stem,
-        kind: if job.is_system {
-            ArtifactKind::System
-        } else {
-            job.kind
-        },
-        summary,
-        connection: connection.map(str::to_owned),
-        is_input: false,
-    };
-    Some((artifact, last))
-}
-
-/// One lineage entry per event file under `events/` (and `resources/`), with Polyaxon's
-/// summary, plus the last value of each metric. Files are summarised on up to 4 threads (a
-/// run's end waits for this), and the entries keep the files' name order.
-fn event_summaries(
-    run_dir: &Path,
-    connection: Option<&str>,
-) -> (Vec<Artifact>, Map<String, Value>) {
-    let jobs = summary_jobs(run_dir);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 4)
-        .min(jobs.len().max(1));
-    let mut results: Vec<Summarised> = Vec::with_capacity(jobs.len());
-    if threads <= 1 {
-        results.extend(jobs.iter().map(|job| summarise(job, connection)));
-    } else {
-        let mut parts: Vec<Vec<(usize, Summarised)>> = Vec::new();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let jobs = &jobs;
-                    scope.spawn(move || {
-                        jobs.iter()
-                            .enumerate()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|(i, job)| (i, summarise(job, connection)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for handle in handles {
-                match handle.join() {
-                    Ok(part) => parts.push(part),
-                    Err(_) => log::error!("polytrack: a summary thread panicked"),
-                }
-            }
-        });
-        results.resize_with(jobs.len(), || None);
-        for (i, result) in parts.into_iter().flatten() {
-            results[i] = result;
-        }
-    }
-    let mut items = Vec::new();
-    let mut last = Map::new();
-    for (artifact, value) in results.into_iter().flatten() {
-        if let Some(v) = value {
-            last.insert(artifact.name.clone(), json_number(v));
-        }
-        items.push(artifact);
-    }
-    (items, last)
 }

@@ -38,6 +38,8 @@
 //!   without bottleneck installed (bottleneck's `nanstd` sums differently).
 
 mod describe;
+mod files;
+mod kept;
 mod rows;
 #[cfg(test)]
 mod tests;
@@ -45,6 +47,9 @@ mod tests;
 #[cfg(test)]
 use rows::parse_metric_file;
 use rows::{is_jsonl_kind, parse_event_file, MetricRow};
+
+pub(crate) use files::event_summaries;
+pub(crate) use kept::{KeptFile, KeptValues, VALUE_BUDGET};
 
 use crate::timestamp::{iso_format, parse_timestamp, ParsedTimestamp};
 use describe::metric_stats;
@@ -160,18 +165,7 @@ impl<'a> SummaryBuilder<'a> {
         if self.rows == 0 {
             return None;
         }
-        // The step column: first and last rows' steps, as integers when every row has one.
-        let all_present = self.steps == self.rows;
-        let bound = |step: Option<i64>| match step {
-            Some(s) if all_present => StepBound::Int(s),
-            Some(s) => StepBound::Float(s as f64),
-            None => StepBound::Null,
-        };
-        let step = (self.steps > 0).then(|| StepSummary {
-            count: self.steps,
-            min: bound(self.first_step),
-            max: bound(self.last_step),
-        });
+        let step = step_summary(self.rows, self.steps, self.first_step, self.last_step);
         let timestamp = match (self.timestamps_ok, self.first_ts) {
             (true, Some((_, first))) => {
                 parse_timestamp(self.last_ts).map(|last| TimestampSummary {
@@ -188,6 +182,27 @@ impl<'a> SummaryBuilder<'a> {
             metric,
         })
     }
+}
+
+/// The `step` entry of a file of `rows` rows, `steps` of which have a step: the first and
+/// last rows' steps, as integers when every row has one; `None` when no row has a step.
+fn step_summary(
+    rows: u64,
+    steps: u64,
+    first: Option<i64>,
+    last: Option<i64>,
+) -> Option<StepSummary> {
+    let all_present = steps == rows;
+    let bound = |step: Option<i64>| match step {
+        Some(s) if all_present => StepBound::Int(s),
+        Some(s) => StepBound::Float(s as f64),
+        None => StepBound::Null,
+    };
+    (steps > 0).then(|| StepSummary {
+        count: steps,
+        min: bound(first),
+        max: bound(last),
+    })
 }
 
 /// A `step.min` / `step.max` entry: an integer when every row has a step, a float otherwise

@@ -1,0 +1,193 @@
+//! Metric values kept in memory during a run, so that `end()` summarises the run's metric files
+//! without reading them back.
+//!
+//! The writer hands every metric row it writes to [`KeptValues::push`]: 8 bytes a row (the
+//! value) plus a few counters per metric. At the end, a metric whose file holds exactly the
+//! rows kept here is summarised from memory, with the same code and so the same result, bit
+//! for bit, as reading its file back; any other file is read back as before. A metric's
+//! values stop being kept (and its file is read back at the end) when:
+//!
+//! - its file existed before this run wrote to it (a resumed run, or a file put there by
+//!   someone else): the file holds rows this process never saw;
+//! - keeping them would take the values of all metrics past [`VALUE_BUDGET`] bytes: the
+//!   values of that metric are released and its file is read back at the end;
+//! - writing event files failed at any point ([`KeptValues::forget`]): rows may be missing
+//!   from the files.
+
+use super::{step_summary, EventFileSummary, TimestampSummary};
+use crate::timestamp::{iso_format, parse_timestamp, TimeFormatCache, Timestamp};
+use std::path::{Path, PathBuf};
+
+/// The most memory spent on kept values, in bytes: 64 MiB, 8,388,608 rows. Counted by the
+/// vectors' capacities.
+pub(crate) const VALUE_BUDGET: usize = 64 << 20;
+
+/// The rows of one metric file, as far as its summary needs them.
+#[derive(Debug)]
+pub(crate) struct KeptFile {
+    /// The metric's file.
+    path: PathBuf,
+    /// Whether the file holds exactly the rows pushed here (see the module docs).
+    complete: bool,
+    rows: u64,
+    steps: u64,
+    first_step: Option<i64>,
+    last_step: Option<i64>,
+    first_ts: Timestamp,
+    last_ts: Timestamp,
+    /// Whether every timestamp is one pandas parses back (years 1 to 9999).
+    timestamps_ok: bool,
+    /// The values in row order, NaN included.
+    values: Vec<f64>,
+}
+
+/// The first instant whose event-file text pandas parses (0001-01-01 00:00:00 UTC).
+const FIRST_PARSED: i64 = -62_135_596_800_000_000;
+/// The first instant past year 9999, whose five-digit year pandas does not parse.
+const PAST_PARSED: i64 = 253_402_300_800_000_000;
+
+/// Metric values kept for the end-of-run summaries, by metric id.
+#[derive(Debug)]
+pub(crate) struct KeptValues {
+    files: Vec<Option<KeptFile>>,
+    /// Bytes of the values' vectors (their capacity), at most `budget`.
+    used: usize,
+    budget: usize,
+}
+
+impl KeptValues {
+    /// Keeps up to `budget` bytes of values; 0 keeps none (every file is read back).
+    pub(crate) fn new(budget: usize) -> Self {
+        KeptValues {
+            files: Vec::new(),
+            used: 0,
+            budget,
+        }
+    }
+
+    /// Metric `id` is written to `path`. Its values are kept only if the file does not exist
+    /// yet (this is called before the first row is written).
+    pub(crate) fn add_metric(&mut self, id: u32, path: PathBuf) {
+        let idx = id as usize;
+        if self.files.len() <= idx {
+            self.files.resize_with(idx + 1, || None);
+        }
+        let complete = self.budget > 0 && !path.exists();
+        self.files[idx] = Some(KeptFile {
+            path,
+            complete,
+            rows: 0,
+            steps: 0,
+            first_step: None,
+            last_step: None,
+            first_ts: Timestamp::from_micros(0),
+            last_ts: Timestamp::from_micros(0),
+            timestamps_ok: true,
+            values: Vec::new(),
+        });
+    }
+
+    /// A row of metric `id`, in the order it is written.
+    #[inline]
+    pub(crate) fn push(&mut self, id: u32, step: Option<i64>, timestamp: Timestamp, value: f64) {
+        let Some(Some(file)) = self.files.get_mut(id as usize) else {
+            return;
+        };
+        if !file.complete {
+            return;
+        }
+        if file.values.len() == file.values.capacity() {
+            let grow = file.values.capacity().max(1024);
+            if self.used + grow * 8 > self.budget {
+                self.used -= file.values.capacity() * 8;
+                file.values = Vec::new();
+                file.complete = false;
+                log::debug!(
+                    target: "polytrack",
+                    "summary values over {VALUE_BUDGET} bytes: {} is read back at the end",
+                    file.path.display()
+                );
+                return;
+            }
+            file.values.reserve_exact(grow);
+            self.used += grow * 8;
+        }
+        if file.rows == 0 {
+            file.first_step = step;
+            file.first_ts = timestamp;
+        }
+        file.rows += 1;
+        file.steps += u64::from(step.is_some());
+        file.last_step = step;
+        file.last_ts = timestamp;
+        let micros = timestamp.as_micros();
+        file.timestamps_ok &= (FIRST_PARSED..PAST_PARSED).contains(&micros);
+        file.values.push(value);
+    }
+
+    /// Writing event files failed: no file is known to hold exactly the kept rows any more.
+    pub(crate) fn forget(&mut self) {
+        self.files.clear();
+        self.used = 0;
+    }
+
+    /// Takes the kept rows of the metric file at `path` when its summary can be computed from
+    /// them ([`KeptFile::summary`]); `None` when the file must be read back.
+    pub(crate) fn take(&mut self, path: &Path) -> Option<KeptFile> {
+        let file = self
+            .files
+            .iter_mut()
+            .find(|f| f.as_ref().is_some_and(|f| f.complete && f.path == path))?
+            .take()?;
+        self.used -= file.values.capacity() * 8;
+        Some(file)
+    }
+
+    /// Paths of the files whose summaries [`KeptValues::take`] gives.
+    #[cfg(test)]
+    fn complete_paths(&self) -> Vec<&Path> {
+        self.files
+            .iter()
+            .flatten()
+            .filter(|f| f.complete)
+            .map(|f| f.path.as_path())
+            .collect()
+    }
+}
+
+impl KeptFile {
+    /// The file's summary and last value, as [`super::summarize_event_file`] computes them from
+    /// its text; `None` without rows.
+    pub(crate) fn summary(self) -> Option<(EventFileSummary, f64)> {
+        if self.rows == 0 {
+            return None;
+        }
+        let step = step_summary(self.rows, self.steps, self.first_step, self.last_step);
+        // Both ends re-read from their event-file text, as pandas reads them.
+        let timestamp = self.timestamps_ok.then(|| {
+            let iso = |ts: Timestamp| {
+                let mut text = Vec::with_capacity(32);
+                TimeFormatCache::new().write_event_str(ts, &mut text);
+                let text = String::from_utf8_lossy(&text);
+                parse_timestamp(&text).map(|t| iso_format(&t))
+            };
+            Some(TimestampSummary {
+                min: iso(self.first_ts)?,
+                max: iso(self.last_ts)?,
+            })
+        });
+        let last = self.values.last().copied().unwrap_or(f64::NAN);
+        let metric = super::describe::metric_stats(self.values);
+        Some((
+            EventFileSummary {
+                step,
+                timestamp: timestamp.flatten(),
+                metric: Some(metric),
+            },
+            last,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;
