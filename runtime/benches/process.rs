@@ -4,7 +4,13 @@
 //! - `baseline`: a run started and ended with no event: what the process costs anyway;
 //! - `end_to_end`: 1,000,000 `log_metric_at` calls over 100 names, then `end()` (the
 //!   `throughput` benchmark's workload): per-call cost of the loop, events per second until
-//!   every row is written, peak memory;
+//!   every row is written, what `end()` costs, peak memory;
+//! - `format floor`: the writer's own work for the same workload, without caller, queue or
+//!   thread (the same rows formatted into the same files by the same sink, summaries from the
+//!   values kept in memory): the floor of `end_to_end`'s events per second;
+//! - `caller`: what `log_metric` and `log_metrics` of 10 cost the caller, against their floor
+//!   (one `SystemTime::now()` plus one `try_send` of a queue message's size on a std bounded
+//!   channel), measured in the same process in alternating rounds, medians of 15;
 //! - `stalled`: a writer that cannot write. The run's event file is a FIFO that nobody reads,
 //!   so the writer thread blocks in `open(2)` the first time it writes (as on a hung network
 //!   filesystem). The caller keeps logging: the queue fills up to its capacity (65,536
@@ -18,6 +24,7 @@
 //! cargo bench -p polytrack --bench process            # all scenarios, full size
 //! cargo bench -p polytrack --bench process -- --test  # small sizes (smoke)
 //! cargo bench -p polytrack --bench process -- --child workload 100000 100
+//! cargo bench -p polytrack --bench process -- --child caller 20000 15
 //! ```
 //!
 //! `--child workload CALLS NAMES` runs one end-to-end workload in this process and prints one
@@ -45,6 +52,8 @@ fn main() {
             Some("workload") => workload(number(1, 1_000_000), number(2, 100)),
             Some("stalled") => stalled(number(1, 65_536), number(2, 10)),
             Some("calls") => calls(number(1, 20_000)),
+            Some("floor") => format_floor(number(1, 1_000_000), number(2, 100)),
+            Some("caller") => caller(number(1, 20_000), number(2, 15)),
             other => {
                 eprintln!("unknown child scenario {other:?}");
                 std::process::exit(2);
@@ -52,6 +61,7 @@ fn main() {
         }
         return;
     }
+    // At the end each figure is printed next to its floor and its bar.
     // Under `cargo bench -- <filter>`, every bench binary gets the filter: only run when it
     // names nothing or this binary.
     if let Some(filter) = args.iter().find(|a| !a.starts_with('-')) {
@@ -71,6 +81,18 @@ fn main() {
             vec!["workload".into(), calls.to_string(), "100".into()],
         ),
         (
+            "format floor",
+            vec!["floor".into(), calls.to_string(), "100".into()],
+        ),
+        (
+            "caller",
+            vec![
+                "caller".into(),
+                if smoke { "1000" } else { "20000" }.into(),
+                if smoke { "3" } else { "15" }.into(),
+            ],
+        ),
+        (
             "stalled, queue 65,536",
             vec!["stalled".into(), "65536".into(), refusals.to_string()],
         ),
@@ -83,6 +105,7 @@ fn main() {
     }
     let exe = std::env::current_exe().expect("the bench binary's path");
     let mut failed = false;
+    let mut results: Vec<(&str, String)> = Vec::new();
     for (title, child_args) in scenarios {
         let out = Command::new(&exe)
             .arg("--child")
@@ -91,6 +114,7 @@ fn main() {
             .expect("the child process starts");
         let stdout = String::from_utf8_lossy(&out.stdout);
         println!("{title}: {}", stdout.trim());
+        results.push((title, stdout.trim().to_owned()));
         if !out.status.success() {
             failed = true;
             eprintln!("{title} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -99,6 +123,54 @@ fn main() {
     if failed {
         std::process::exit(1);
     }
+    print_against_floors(&results);
+}
+
+/// The value of `key=` in the output of scenario `title`.
+fn field(results: &[(&str, String)], title: &str, key: &str) -> Option<f64> {
+    let (_, out) = results.iter().find(|(t, _)| *t == title)?;
+    out.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))?
+        .parse()
+        .ok()
+}
+
+/// Each figure next to its floor, measured in this run, and the bar it must meet.
+fn print_against_floors(results: &[(&str, String)]) {
+    let get = |title, key| field(results, title, key).unwrap_or(f64::NAN);
+    println!("\nagainst the floors (this run):");
+    let (metric, floor) = (get("caller", "log_metric_ns"), get("caller", "floor_ns"));
+    println!(
+        "  log_metric            {metric:7.1} ns/call   floor {floor:7.1} ns (SystemTime::now {:.1} + try_send {:.1})   {:.2}x   bar <= 1.25x",
+        get("caller", "clock_ns"),
+        get("caller", "try_send_ns"),
+        metric / floor,
+    );
+    let metrics = get("caller", "log_metrics10_ns");
+    println!(
+        "  log_metrics of 10     {metrics:7.1} ns/call   one log_metric {metric:7.1} ns                                {:.2}x   bar <= 2x",
+        metrics / metric,
+    );
+    let (ended, formatted) = (
+        get("end_to_end", "ended_events_per_s"),
+        get("format floor", "floor_events_per_s"),
+    );
+    println!(
+        "  1M events until end() {:6.2} M/s        floor {:6.2} M/s (the same rows formatted into the same files, summaries from memory)   {:.2}x   bar >= 0.9x",
+        ended / 1e6,
+        formatted / 1e6,
+        ended / formatted,
+    );
+    println!(
+        "  end() per 1M rows     {:7.1} ms",
+        get("end_to_end", "end_ms_per_million"),
+    );
+    let peak = get("end_to_end", "peak_rss_bytes") / 1_048_576.0;
+    let budget = polytrack::__bench::VALUE_BUDGET_BYTES >> 20;
+    println!(
+        "  peak RSS, 1M events   {peak:7.1} MiB      bar <= 32 MB + the {budget} MiB value budget (values kept: {:.1} MiB)",
+        get("end_to_end", "calls") * 8.0 / 1_048_576.0,
+    );
 }
 
 fn mib(bytes: Option<u64>) -> String {
@@ -132,11 +204,13 @@ fn workload(calls: usize, names_count: usize) {
     assert_eq!(report.metric_events + refused, calls as u64, "{report}");
     assert_eq!(report.refused_events, refused, "{report}");
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / calls.max(1) as f64;
+    let end_ms_per_million = (total - flushed).as_secs_f64() * 1e3 * 1e6 / calls.max(1) as f64;
     let rate = |d: Duration| calls as f64 / d.as_secs_f64();
     println!(
         "calls={calls} names={} refused={refused} loop_us_per_call={:.4} flush_us_per_call={:.4} \
          end_us_per_call={:.4} written_events_per_s={:.0} ended_events_per_s={:.0} \
-         peak_rss_before_end={} peak_rss_bytes={} peak_rss={}",
+         end_ms_per_million={end_ms_per_million:.2} peak_rss_before_end={} peak_rss_bytes={} \
+         peak_rss={}",
         names.len(),
         per_call(looped),
         per_call(flushed),
@@ -230,4 +304,118 @@ fn stalled(capacity: usize, refusals: usize) {
     // The writer thread is blocked in open(2) for good; exiting ends it.
     drop(dir);
     std::process::exit(0);
+}
+
+/// The writer's own work for the `end_to_end` workload (see `polytrack::__bench::format_rows`),
+/// with no caller, queue or writer thread: the floor of events per second until `end()`.
+fn format_floor(calls: usize, names_count: usize) {
+    let dir = TempDir::new("floor");
+    let names = names(names_count.max(1));
+    let start = Instant::now();
+    let files = polytrack::__bench::format_rows(dir.path(), &names, calls).expect("rows written");
+    let took = start.elapsed();
+    assert_eq!(files, names.len().min(calls));
+    println!(
+        "calls={calls} names={} floor_events_per_s={:.0}",
+        names.len(),
+        calls as f64 / took.as_secs_f64()
+    );
+}
+
+/// Median nanoseconds per call of `f` over `rounds` rounds of `n` calls.
+fn median_ns(rounds: &mut [f64]) -> f64 {
+    rounds.sort_by(f64::total_cmp);
+    rounds[rounds.len() / 2]
+}
+
+/// The caller's cost against its floor, in one process, in alternating rounds of `n` calls
+/// (fewer than the queue holds; the run is flushed between rounds so the queue is empty):
+/// `log_metric`; `log_metrics` of 10; one `SystemTime::now()`; one `try_send` of a queue
+/// message's size (80 bytes) on a std bounded channel of the same capacity, drained by a
+/// thread that sleeps when it is empty, as polytrack's writer does; both together (the floor).
+fn caller(n: usize, rounds: usize) {
+    use std::hint::black_box;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{sync_channel, TryRecvError};
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    /// A message of the size of polytrack's queue messages.
+    type Message = [u64; 10];
+    let values: Vec<(String, f64)> = names(10).into_iter().map(|n| (n, 0.5)).collect();
+    let dir = TempDir::new("caller");
+    let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
+    polytrack::log_metric("loss", 0.0).expect("logged");
+    polytrack::log_metrics(&values, Some(0), None).expect("logged");
+    let (tx, rx) = sync_channel::<Message>(65_536);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let consumer = std::thread::spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            match rx.try_recv() {
+                Ok(m) => drop(black_box(m)),
+                Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
+                Err(TryRecvError::Disconnected) => break,
+            }
+        }
+    });
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e9 / n as f64
+    };
+    let [mut metric, mut metrics, mut clock, mut send, mut floor] =
+        std::array::from_fn::<Vec<f64>, 5, _>(|_| Vec::new());
+    for _ in 0..rounds {
+        metric.push(time(&mut || {
+            for _ in 0..n {
+                let _ = black_box(polytrack::log_metric(black_box("loss"), black_box(0.5)));
+            }
+        }));
+        run.flush(Duration::from_secs(60)).expect("flushed");
+        metrics.push(
+            time(&mut || {
+                // 10 values per call: a tenth of the calls keeps the queue from filling.
+                for _ in 0..n / 10 {
+                    let _ = black_box(polytrack::log_metrics(black_box(&values), Some(1), None));
+                }
+            }) * 10.0,
+        );
+        run.flush(Duration::from_secs(60)).expect("flushed");
+        clock.push(time(&mut || {
+            for _ in 0..n {
+                black_box(SystemTime::now());
+            }
+        }));
+        let message: Message = black_box([7; 10]);
+        send.push(time(&mut || {
+            for _ in 0..n {
+                let _ = black_box(tx.try_send(black_box(message)));
+            }
+        }));
+        std::thread::sleep(Duration::from_millis(20));
+        floor.push(time(&mut || {
+            for _ in 0..n {
+                let t = SystemTime::now();
+                let mut m = message;
+                m[0] = t
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let _ = black_box(tx.try_send(black_box(m)));
+            }
+        }));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = consumer.join();
+    let _ = run.end();
+    println!(
+        "calls={n} rounds={rounds} log_metric_ns={:.1} log_metrics10_ns={:.1} clock_ns={:.1} \
+         try_send_ns={:.1} floor_ns={:.1}",
+        median_ns(&mut metric),
+        median_ns(&mut metrics),
+        median_ns(&mut clock),
+        median_ns(&mut send),
+        median_ns(&mut floor),
+    );
 }

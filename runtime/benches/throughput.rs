@@ -53,3 +53,19 @@ fn log_metric_then_end(b: Bencher) {
             (dir, report)
         });
 }
+
+/// The floor of `log_metric_then_end`: the writer's own work for the same rows (formatted into
+/// the same files by the same sink, summaries from the values kept in memory), without the
+/// caller, the queue or the writer thread.
+#[divan::bench(sample_count = 7, sample_size = 1)]
+fn floor_format_rows(b: Bencher) {
+    let n = calls();
+    let names = names(100);
+    b.counter(ItemsCount::new(n))
+        .with_inputs(|| TempDir::new("floor"))
+        .bench_values(|dir| {
+            let files = polytrack::__bench::format_rows(dir.path(), &names, n).expect("written");
+            assert_eq!(files, names.len());
+            dir
+        });
+}

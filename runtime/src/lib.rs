@@ -57,6 +57,7 @@ mod lifecycle;
 mod lineage;
 pub mod logs;
 mod macros;
+mod metric_rows;
 mod pyrepr;
 mod rank;
 mod record;
@@ -73,6 +74,10 @@ mod worker;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+#[doc(hidden)]
+#[path = "bench_floor.rs"]
+pub mod __bench;
 
 pub use api::{push, push_with, PushReport};
 pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};

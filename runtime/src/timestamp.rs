@@ -25,6 +25,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Microseconds per second.
 const MICROS_PER_SEC: i64 = 1_000_000;
+/// Seconds since the epoch below which microseconds fit an `i64` without a check.
+const MAX_FAST_SECS: u64 = (i64::MAX / MICROS_PER_SEC) as u64;
 /// Microseconds per minute.
 const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SEC;
 
@@ -44,7 +46,20 @@ impl Timestamp {
 
     /// Converts a `SystemTime`, flooring to the microsecond (also before 1970) and saturating
     /// at the `i64` range.
+    #[inline]
     pub fn from_system_time(t: SystemTime) -> Self {
+        match t.duration_since(UNIX_EPOCH) {
+            // The common case, kept small: it runs on the caller's thread for every event.
+            Ok(d) if d.as_secs() < MAX_FAST_SECS => Self {
+                micros: d.as_secs() as i64 * MICROS_PER_SEC + i64::from(d.subsec_micros()),
+            },
+            _ => Self::from_system_time_slow(t),
+        }
+    }
+
+    /// [`Timestamp::from_system_time`] before the epoch or near the `i64` limit.
+    #[cold]
+    fn from_system_time_slow(t: SystemTime) -> Self {
         let micros = match t.duration_since(UNIX_EPOCH) {
             Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
             Err(e) => {

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::Status;
 use crate::lineage::{self, ArtifactRef};
+use crate::metric_rows::MetricRows;
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
 use crate::sink::{Ending, MetricEvent, Sink, Update};
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// How often buffered data is pushed out while events keep arriving.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -27,13 +28,8 @@ const MAX_ERRORS: usize = 32;
 
 /// One message on the run's queue. `Metric` is the hot path: small and allocation-free.
 pub(crate) enum Msg {
-    Metric {
-        id: u32,
-        value: f64,
-        step: Option<i64>,
-        /// Read by the caller, converted to a [`Timestamp`] here, off the caller's thread.
-        timestamp: SystemTime,
-    },
+    /// Up to five values of one step and instant.
+    Metric(MetricRows),
     /// Announces the name of metric `id`, before its first value.
     Name(u32, Arc<str>),
     Update(Box<Update>),
@@ -52,7 +48,7 @@ pub(crate) enum Msg {
 
 // The queue's memory is its capacity times one slot (a message and a stamp): keep messages
 // small; big payloads are boxed.
-const _: () = assert!(std::mem::size_of::<Msg>() <= 48);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 80);
 
 pub(crate) struct EndRequest {
     pub status: Status,
@@ -181,14 +177,10 @@ impl Worker {
             let mut next = Some(msg);
             while let Some(msg) = next.take() {
                 match msg {
-                    Msg::Metric {
-                        id,
-                        value,
-                        step,
-                        timestamp,
-                    } => {
-                        let timestamp = Timestamp::from_system_time(timestamp);
-                        self.batch.push((id, value, step, timestamp));
+                    Msg::Metric(rows) => {
+                        let (step, timestamp) = (rows.step(), rows.timestamp());
+                        self.batch
+                            .extend(rows.values().map(|(id, v)| (id, v, step, timestamp)));
                         if self.batch.len() >= 4096 {
                             self.dispatch_metrics();
                         }

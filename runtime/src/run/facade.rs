@@ -7,7 +7,6 @@ use crate::kind::ArtifactKind;
 use crate::value::MetricValue;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// Logs one metric value on the current run. Before `init` (or in no-op mode) it does nothing.
 #[inline]
@@ -47,10 +46,7 @@ pub fn log_metrics<N: AsRef<str>, V: MetricValue>(
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        let ts = Some(timestamp.unwrap_or_else(SystemTime::now));
-        metrics
-            .iter()
-            .try_for_each(|(n, v)| shared.metric(names, n.as_ref(), v.to_f64(), step, ts))
+        shared.metrics(names, metrics, step, timestamp)
     })
 }
 

@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// A handle to a run. Clones share the run; the run ends when its [`RunGuard`](super::RunGuard) is dropped or
 /// [`Run::end`] is called. A no-op run accepts every call and does nothing.
@@ -120,12 +120,7 @@ impl Run {
         let Some(shared) = &self.inner else {
             return Ok(());
         };
-        let ts = Some(timestamp.unwrap_or_else(SystemTime::now));
-        let log_all = |names: &mut Names| {
-            metrics.iter().try_for_each(|(name, value)| {
-                shared.metric(names, name.as_ref(), value.to_f64(), step, ts)
-            })
-        };
+        let log_all = |names: &mut Names| shared.metrics(names, metrics, step, timestamp);
         LOCAL
             .try_with(|cell| Some(log_all(&mut cell.try_borrow_mut().ok()?.names)))
             .ok()

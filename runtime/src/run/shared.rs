@@ -8,9 +8,10 @@ use crate::config::Mode;
 use crate::error::Error;
 use crate::kind::Status;
 use crate::lifecycle::EndAs;
+use crate::metric_rows::MetricRows;
 use crate::sink::Update;
 use crate::util::lock;
-use crate::value::sanitize;
+use crate::value::{sanitize, MetricValue};
 use crate::worker::{EndRequest, Msg};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -144,12 +145,45 @@ impl Shared {
             return Err(Error::Ended);
         }
         let id = self.name_id(names, name)?;
-        self.send(Msg::Metric {
-            id,
-            value,
-            step,
-            timestamp: timestamp.unwrap_or_else(SystemTime::now),
-        })
+        let mut rows = MetricRows::new(step, timestamp);
+        rows.push(id, value);
+        self.send(Msg::Metric(rows))
+    }
+
+    /// Several values sharing one step and one instant (one clock read): five to a queue
+    /// message. Values before an invalid name are logged; the error is returned.
+    #[inline]
+    pub(super) fn metrics<N: AsRef<str>, V: MetricValue>(
+        &self,
+        names: &mut Names,
+        metrics: &[(N, V)],
+        step: Option<i64>,
+        timestamp: Option<SystemTime>,
+    ) -> Result<(), Error> {
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(Error::Ended);
+        }
+        let mut rows = MetricRows::new(step, timestamp);
+        for (name, value) in metrics {
+            let id = match self.name_id(names, name.as_ref()) {
+                Ok(id) => id,
+                Err(e) => {
+                    if !rows.is_empty() {
+                        self.send(Msg::Metric(rows))?;
+                    }
+                    return Err(e);
+                }
+            };
+            if rows.push(id, value.to_f64()) {
+                self.send(Msg::Metric(rows))?;
+                rows = rows.emptied();
+            }
+        }
+        if rows.is_empty() {
+            Ok(())
+        } else {
+            self.send(Msg::Metric(rows))
+        }
     }
 
     /// [`Shared::metric`] without the thread's name cache (kept out of the hot path).

@@ -74,6 +74,14 @@ fn system_time_conversion_floors() {
     let t = UNIX_EPOCH - Duration::from_nanos(1_001);
     assert_eq!(Timestamp::from_system_time(t).as_micros(), -2);
     assert_eq!(Timestamp::from(UNIX_EPOCH).as_micros(), 0);
+    // Both sides of the fast path's limit give the exact count.
+    for secs in [MAX_FAST_SECS - 1, MAX_FAST_SECS] {
+        let t = UNIX_EPOCH + Duration::new(secs, 123_456_789);
+        let want = i64::try_from(u128::from(secs) * 1_000_000 + 123_456).unwrap();
+        assert_eq!(Timestamp::from_system_time(t).as_micros(), want);
+    }
+    let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+    assert_eq!(Timestamp::from_system_time(far).as_micros(), i64::MAX);
     let now = Timestamp::now();
     assert!(now.as_micros() > 1_700_000_000_000_000);
     assert!(now <= Timestamp::now());

@@ -1,0 +1,54 @@
+//! What the writer cannot avoid, for the benchmarks' floors: not an API.
+//!
+//! [`format_rows`] does the writer's own work for a workload, without the queue, the caller or
+//! the writer thread: the same rows formatted into the same event files by the same sink, their
+//! values kept, and every file summarised at the end from memory, as `end()` does.
+
+use crate::error::Error;
+use crate::record::RunRecord;
+use crate::sink::files::EventFiles;
+use crate::sink::{MetricEvent, Sink};
+use crate::summary::{event_summaries, KeptValues, VALUE_BUDGET};
+use crate::timestamp::Timestamp;
+use std::path::Path;
+
+/// The memory budget for metric values kept for the end-of-run summaries, in bytes.
+pub const VALUE_BUDGET_BYTES: usize = VALUE_BUDGET;
+
+/// Writes the rows of the benchmarks' workload into `<run_dir>/events/metric/`: row `i` is
+/// `names[i % names.len()]` at step `i / names.len()` with value `1 / (i + 1)`, timestamps one
+/// microsecond apart from now (no clock read per row). Then summarises every file from the
+/// kept values. Returns the number of summaries.
+pub fn format_rows(run_dir: &Path, names: &[String], calls: usize) -> Result<usize, Error> {
+    let mut sink = EventFiles::new(run_dir);
+    let mut kept = KeptValues::new(VALUE_BUDGET);
+    let metric_dir = run_dir.join("events").join("metric");
+    for (id, name) in names.iter().enumerate() {
+        kept.add_metric(id as u32, metric_dir.join(format!("{name}.plx")));
+    }
+    let start = Timestamp::now().as_micros();
+    // The worker's batch size.
+    let mut batch = Vec::with_capacity(4096);
+    let mut i = 0;
+    while i < calls {
+        batch.clear();
+        let end = (i + 4096).min(calls);
+        for row in i..end {
+            let id = row % names.len().max(1);
+            let event = MetricEvent {
+                id: id as u32,
+                name: &names[id],
+                value: 1.0 / (row as f64 + 1.0),
+                step: Some((row / names.len().max(1)) as i64),
+                timestamp: Timestamp::from_micros(start + row as i64),
+            };
+            kept.push(event.id, event.step, event.timestamp, event.value);
+            batch.push(event);
+        }
+        sink.metrics(&batch)?;
+        i = end;
+    }
+    sink.flush(&RunRecord::default(), &[])?;
+    let (summaries, _) = event_summaries(run_dir, None, &mut kept);
+    Ok(summaries.len())
+}
