@@ -3,41 +3,50 @@
 use super::MetricStats;
 
 /// numpy's `pairwise_sum` for float64 `add.reduce` (blocks of up to 128 summed with 8
-/// accumulators, recursive halving above), which `Series.sum()`/`mean()`/`std()` use.
-fn pairwise_sum(a: &[f64]) -> f64 {
+/// accumulators, recursive halving above), which `Series.sum()`/`mean()`/`std()` use, over
+/// `f(x)` for each `x` of `a` (the same additions in the same order as over a mapped copy).
+fn pairwise_sum_by(a: &[f64], f: &impl Fn(f64) -> f64) -> f64 {
     let n = a.len();
     if n < 8 {
         let mut res = 0.0;
         for &x in a {
-            res += x;
+            res += f(x);
         }
         res
     } else if n <= 128 {
         let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
+        for (acc, &x) in r.iter_mut().zip(&a[..8]) {
+            *acc = f(x);
+        }
         let mut i = 8;
         while i < n - (n % 8) {
             for (j, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + j];
+                *acc += f(a[i + j]);
             }
             i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         while i < n {
-            res += a[i];
+            res += f(a[i]);
             i += 1;
         }
         res
     } else {
         let mut n2 = n / 2;
         n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+        pairwise_sum_by(&a[..n2], f) + pairwise_sum_by(&a[n2..], f)
     }
 }
 
-/// `np.sum` of a float64 array: the reduction starts from the identity 0.0.
+/// `np.sum` of `f(x)` over a float64 array: the reduction starts from the identity 0.0.
+fn np_sum_by(a: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    0.0 + pairwise_sum_by(a, &f)
+}
+
+/// `np.sum` of a float64 array.
+#[cfg(test)]
 fn np_sum(a: &[f64]) -> f64 {
-    0.0 + pairwise_sum(a)
+    np_sum_by(a, |x| x)
 }
 
 /// numpy's `_lerp(a, b, t)` used by `np.quantile` (method "linear").
@@ -50,48 +59,47 @@ fn np_lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// The largest value in numpy's sort order (`total_cmp`: `-0.0` before `0.0`).
-fn sorted_max(values: &[f64]) -> Option<f64> {
-    values.iter().copied().max_by(f64::total_cmp)
-}
-
-/// `np.quantile(values, q)` (method "linear") of NaN-free values, by selection instead of a
-/// full sort (linear time; the values are reordered). NaN when `values` is empty.
-fn np_quantile(values: &mut [f64], q: f64) -> f64 {
+/// `np.quantile(values, q)` (method "linear") for each `q` of `qs` (ascending) of NaN-free
+/// values whose largest (in numpy's order, `total_cmp`) is `largest`, by selection instead of
+/// a full sort: each selection works on what lies above the previous one. The values are
+/// reordered. NaN for each `q` when `values` is empty.
+fn np_quantiles<const N: usize>(values: &mut [f64], largest: f64, qs: [f64; N]) -> [f64; N] {
     let n = values.len();
-    let Some(largest) = sorted_max(values) else {
-        return f64::NAN;
-    };
-    let virtual_index = (n - 1) as f64 * q;
-    if virtual_index >= (n - 1) as f64 {
-        // numpy clamps both neighbours to the last element but keeps
-        // gamma = virtual_index - (-1).
-        return np_lerp(largest, largest, virtual_index + 1.0);
+    let mut out = [f64::NAN; N];
+    if n == 0 {
+        return out;
     }
-    let previous = virtual_index.floor();
-    let gamma = virtual_index - previous;
-    let (_, &mut a, above) = values.select_nth_unstable_by(previous as usize, f64::total_cmp);
-    // The next value in sorted order is the smallest of those above the selected one.
-    match above.iter().copied().min_by(f64::total_cmp) {
-        Some(b) => np_lerp(a, b, gamma),
-        None => f64::NAN,
+    // Order statistics below `done` are placed: everything from `done` on is above them.
+    let mut done = 0;
+    for (slot, q) in out.iter_mut().zip(qs) {
+        let virtual_index = (n - 1) as f64 * q;
+        if virtual_index >= (n - 1) as f64 {
+            // numpy clamps both neighbours to the last element but keeps
+            // gamma = virtual_index - (-1).
+            *slot = np_lerp(largest, largest, virtual_index + 1.0);
+            continue;
+        }
+        let previous = virtual_index.floor() as usize;
+        let gamma = virtual_index - previous as f64;
+        let rest = &mut values[done.min(previous)..];
+        let (_, &mut a, above) =
+            rest.select_nth_unstable_by(previous - done.min(previous), f64::total_cmp);
+        // The next value in sorted order is the smallest of those above the selected one.
+        *slot = match above.iter().copied().min_by(f64::total_cmp) {
+            Some(b) => np_lerp(a, b, gamma),
+            None => f64::NAN,
+        };
+        done = previous + 1;
     }
+    out
 }
 
-/// pandas `describe()` of the value column plus the last value.
-pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
+/// pandas `describe()` of the value column (NaN for missing values) plus the last value,
+/// computed in place: no copy of the values.
+pub(super) fn metric_stats(mut values: Vec<f64>) -> MetricStats {
     let last = values.last().copied().unwrap_or(f64::NAN);
-    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    // NaN-masked values replaced by 0, as pandas' nanops do before summing.
-    let mut filled = values;
-    let masked: Vec<bool> = filled.iter().map(|v| v.is_nan()).collect();
-    for v in &mut filled {
-        if v.is_nan() {
-            *v = 0.0;
-        }
-    }
-    let count = present.len() as f64;
-    if present.is_empty() {
+    let present = values.iter().filter(|v| !v.is_nan()).count();
+    if present == 0 {
         return MetricStats {
             count: 0.0,
             mean: f64::NAN,
@@ -104,38 +112,45 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
             last,
         };
     }
-    let sum = np_sum(&filled);
+    let count = present as f64;
+    // NaN-masked values count as 0, as pandas' nanops fill them before summing.
+    let sum = np_sum_by(&values, |x| if x.is_nan() { 0.0 } else { x });
     let mean = sum / count;
-    let std = if present.len() > 1 {
-        // nanvar: two passes over the NaN-filled column, squared deviations of masked
-        // entries set to 0, divided by count - ddof.
-        // In place: the filled values are not needed any more.
-        for (x, &nan) in filled.iter_mut().zip(&masked) {
-            *x = if nan {
+    let std = if present > 1 {
+        // nanvar: a second pass over the column, the squared deviations of masked entries
+        // being 0, divided by count - ddof.
+        let squares = np_sum_by(&values, |x| {
+            if x.is_nan() {
                 0.0
             } else {
-                let d = mean - *x;
+                let d = mean - x;
                 d * d
-            };
-        }
-        (np_sum(&filled) / (count - 1.0)).sqrt()
+            }
+        });
+        (squares / (count - 1.0)).sqrt()
     } else {
         f64::NAN
     };
-    let min = present
+    values.retain(|v| !v.is_nan());
+    let min = values
         .iter()
         .copied()
         .min_by(f64::total_cmp)
         .unwrap_or(f64::NAN);
-    let max = sorted_max(&present).unwrap_or(f64::NAN);
+    let max = values
+        .iter()
+        .copied()
+        .max_by(f64::total_cmp)
+        .unwrap_or(f64::NAN);
+    let [p25, p50, p75] = np_quantiles(&mut values, max, [0.25, 0.5, 0.75]);
     MetricStats {
         count,
         mean,
         std,
         min,
-        p25: np_quantile(&mut present, 0.25),
-        p50: np_quantile(&mut present, 0.5),
-        p75: np_quantile(&mut present, 0.75),
+        p25,
+        p50,
+        p75,
         max,
         last,
     }
@@ -144,6 +159,33 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One quantile, as `np.quantile` computes it.
+    fn np_quantile(values: &mut [f64], q: f64) -> f64 {
+        let largest = values
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(f64::NAN);
+        np_quantiles(values, largest, [q])[0]
+    }
+
+    /// numpy's linear quantiles from a full sort, the definition.
+    fn sorted_quantile(values: &[f64], q: f64) -> f64 {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let virtual_index = (n - 1) as f64 * q;
+        if virtual_index >= (n - 1) as f64 {
+            return np_lerp(sorted[n - 1], sorted[n - 1], virtual_index + 1.0);
+        }
+        let previous = virtual_index.floor() as usize;
+        np_lerp(
+            sorted[previous],
+            sorted[previous + 1],
+            virtual_index - previous as f64,
+        )
+    }
 
     #[test]
     fn numpy_helpers() {
@@ -156,5 +198,32 @@ mod tests {
         assert_eq!(np_quantile(&mut [4.0, 1.0, 3.0, 2.0], 0.25), 1.75);
         assert_eq!(np_quantile(&mut [3.0, -1.0, 10.0, 2.0, 5.0], 0.75), 5.0);
         assert!(np_quantile(&mut [], 0.5).is_nan());
+    }
+
+    #[test]
+    fn successive_selections_give_the_sorted_quantiles() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in (1..40).chain([127, 128, 129, 1000, 4099]) {
+            let values: Vec<f64> = (0..n)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Ties and signed zeros too.
+                    match i % 4 {
+                        0 => (x % 7) as f64 - 3.0,
+                        1 => -0.0,
+                        _ => (x >> 11) as f64 / (1u64 << 53) as f64,
+                    }
+                })
+                .collect();
+            let qs = [0.0, 0.25, 0.5, 0.5, 0.75, 1.0];
+            let largest = values.iter().copied().max_by(f64::total_cmp).unwrap();
+            let got = np_quantiles(&mut values.clone(), largest, qs);
+            for (q, got) in qs.iter().zip(got) {
+                let want = sorted_quantile(&values, *q);
+                assert_eq!(got.to_bits(), want.to_bits(), "n={n} q={q}");
+            }
+        }
     }
 }
