@@ -59,16 +59,18 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
         // `-> !`: the body never ends normally; the scope ends the run as failed if it
         // panics (dropped while unwinding), and the body keeps its type.
         let stmts = &func.item.block.stmts;
+        let entered = local("__polytrack_entered");
         return wrap(
             func,
             quote! {
                 let #scope = #private::RunScope::start(#options);
                 #log_inputs
+                let #entered = #scope.enter();
                 #(#stmts)*
             },
         );
     }
-    let call = call_body(&private, func);
+    let call = call_body(&private, func, Some(&scope));
     let ending = ending(&private, func, &ret);
     let end = match (args.skip_ret, &args.outputs) {
         (Some(_), _) => quote!(#scope.end(#ending);),
@@ -130,7 +132,7 @@ fn track_metrics(args: &Args, func: &Func) -> TokenStream {
     };
     let name = LitStr::new(&func.name(), func.item.sig.ident.span());
     let prefix = option(args.prefix.as_ref());
-    let call = call_body(&private, func);
+    let call = call_body(&private, func, None);
     let ending = ending(&private, func, &ret);
     let span = output_span(func);
     let log = quote_spanned! {span=>
@@ -227,7 +229,44 @@ fn log_inputs(
 /// once (sync) or an awaited `async move` block (async), so that `return` and `?` inside it
 /// keep their meaning. The return type is pinned where it can be named, so inference inside
 /// the body sees the same type as in the original function.
-fn call_body(private: &TokenStream, func: &Func) -> TokenStream {
+///
+/// With `scope` (`#[track_run]`), the run is entered while the body runs: on the calling
+/// thread for the closure, on every poll for the `async` block.
+fn call_body(private: &TokenStream, func: &Func, scope: Option<&Ident>) -> TokenStream {
+    let body = call_unscoped(private, func);
+    let Some(scope) = scope else {
+        return body;
+    };
+    if func.item.sig.asyncness.is_some() {
+        let block = async_block(private, func);
+        quote!(#scope.instrument(#block).await)
+    } else {
+        let entered = local("__polytrack_entered");
+        quote!({
+            let #entered = #scope.enter();
+            #body
+        })
+    }
+}
+
+/// The body's `async move` block, its output type pinned where it can be named.
+fn async_block(private: &TokenStream, func: &Func) -> TokenStream {
+    let ty = match &func.item.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let pin = func.return_type_is_nameable().then(|| {
+        quote! {
+            if false {
+                return #private::never::<#ty>();
+            }
+        }
+    });
+    let stmts = &func.item.block.stmts;
+    quote!(async move { #pin #(#stmts)* })
+}
+
+fn call_unscoped(private: &TokenStream, func: &Func) -> TokenStream {
     let block = &func.item.block;
     let ty = match &func.item.sig.output {
         ReturnType::Default => quote!(()),
@@ -235,15 +274,8 @@ fn call_body(private: &TokenStream, func: &Func) -> TokenStream {
     };
     let nameable = func.return_type_is_nameable();
     if func.item.sig.asyncness.is_some() {
-        let pin = nameable.then(|| {
-            quote! {
-                if false {
-                    return #private::never::<#ty>();
-                }
-            }
-        });
-        let stmts = &block.stmts;
-        quote!(async move { #pin #(#stmts)* }.await)
+        let block = async_block(private, func);
+        quote!(#block.await)
     } else if nameable {
         quote!(#private::call::<#ty, _>(move || #block))
     } else {

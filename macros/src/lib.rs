@@ -56,10 +56,12 @@ use proc_macro::TokenStream;
 ///
 /// 1. **Starts a run** like `polytrack::init_with`, from the environment (in cluster,
 ///    against a Polyaxon API, offline, or no-op) and the options below. The run is the
-///    current run while the function runs, so `polytrack::log_metric` and the other
-///    module-level functions reach it, and so do `#[track_params]` and `#[track_metrics]`.
+///    current run *of the calling thread* while the body runs (of an `async fn`'s own
+///    future, entered on every poll, whichever thread polls it), so `polytrack::log_metric`
+///    and the other module-level functions called from the body reach it, and so do
+///    `#[track_params]` and `#[track_metrics]`; see [Concurrent runs](#concurrent-runs).
 ///    Tracking never fails the function: when the run cannot start, the error is logged
-///    through the `log` facade and the function runs untracked.
+///    through the `log` facade and the function runs untracked (its calls reach no run).
 /// 2. **Logs the arguments as inputs**, keyed by parameter name. `self` is never logged.
 ///    An argument that serializes to a map, like a struct, is logged as its fields, so that
 ///    the inputs carry the names of the hyperparameters of a Polyaxonfile; a nested struct's
@@ -277,12 +279,41 @@ use proc_macro::TokenStream;
 /// (`_`), an argument or returned value that is not `Serialize`, a `const fn`, the attribute
 /// on something that is not a function with a body.
 ///
+/// # Concurrent runs
+///
+/// Trials of a sweep can run at once, each a `#[track_run]` call on its own thread (a
+/// `std::thread::scope`, a rayon pool) or task (`tokio::join!`, `tokio::spawn` on a
+/// multi-thread runtime): each run holds exactly its own inputs, outputs and metrics.
+/// Calls nested in one thread stack: a `#[track_run]` called from another one is current
+/// until it returns, then the outer run is again.
+///
+/// A thread with no run of its own (one the body spawns, say) reaches the process's run,
+/// the one `polytrack::init()` started, if any; otherwise its calls are not tracked (with
+/// one warning). Carry the run into it with `polytrack::current()` and `Run::enter`, or
+/// into a task with `Run::instrument`:
+///
+/// ```
+/// use polytrack::track_run;
+///
+/// #[track_run]
+/// fn train(lr: f64) -> f64 {
+///     let run = polytrack::current().expect("inside #[track_run]");
+///     std::thread::scope(|s| {
+///         s.spawn(|| {
+///             let _entered = run.enter(); // until dropped, this thread logs to `train`
+///             polytrack::log_metric_at("loader/batches", 128, 0).ok();
+///         });
+///     });
+///     lr * 2.0
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// assert_eq!(train(0.1), 0.2);
+/// assert_eq!(recorder.metric("loader__batches"), vec![(Some(0), 128.0)]);
+/// ```
+///
 /// # Limitations
 ///
-/// - The current run is process-wide, as in Polyaxon's Python client: while two threads each
-///   run a `#[track_run]` function at once, module-level calls and `#[track_metrics]` in
-///   both reach the run started last. Track one run per process, or log through explicit
-///   `polytrack::Run` handles.
 /// - The body runs in a closure (so that `return` and `?` keep their meaning), so
 ///   `#[track_caller]` on the function no longer reaches panics and `Location::caller()`
 ///   inside the body. A `-> !` function is the exception: its body runs inline.

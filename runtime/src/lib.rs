@@ -90,7 +90,8 @@ pub use record::{Artifact, Condition, RunRecord};
 pub use run::{
     current, end, get_artifacts_path, get_outputs_path, init, init_with, is_active,
     log_artifact_ref, log_input, log_inputs, log_metric, log_metric_at, log_metric_with,
-    log_metrics, log_output, log_outputs, log_tags, EndReport, Run, RunGuard,
+    log_metrics, log_output, log_outputs, log_tags, EndReport, Entered, Instrumented, Run,
+    RunGuard,
 };
 pub use timestamp::Timestamp;
 pub use value::MetricValue;

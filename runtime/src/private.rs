@@ -11,10 +11,11 @@
 //! user's argument with a message that says how to fix it.
 
 use crate::value::to_json;
-use crate::{EndReport, Error, Run, RunGuard, Settings};
+use crate::{EndReport, Entered, Error, Instrumented, Run, RunGuard, Settings};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt::{Debug, Display};
+use std::future::Future;
 
 pub use crate::current;
 
@@ -90,7 +91,7 @@ impl RunScope {
         if options.offline {
             settings = settings.offline(true);
         }
-        match crate::init_with(settings) {
+        match crate::run::init_scoped(settings) {
             Ok(guard) => RunScope { guard: Some(guard) },
             Err(error) => {
                 log::error!(
@@ -100,6 +101,23 @@ impl RunScope {
                 );
                 RunScope { guard: None }
             }
+        }
+    }
+
+    /// Makes the run the current run of the calling thread while the body runs. A run that
+    /// did not start is entered as a no-op run, so the body's calls reach no other run.
+    pub fn enter(&self) -> Entered {
+        match &self.guard {
+            Some(guard) => guard.enter(),
+            None => Run::noop().enter(),
+        }
+    }
+
+    /// Wraps an `async fn`'s body so that the run is entered on every poll of it.
+    pub fn instrument<F: Future>(&self, body: F) -> Instrumented<F> {
+        match &self.guard {
+            Some(guard) => guard.instrument(body),
+            None => Run::noop().instrument(body),
         }
     }
 

@@ -82,8 +82,8 @@ pub struct StepCounter {
     state: Mutex<Vec<(String, i64)>>,
 }
 
-/// How many runs a counter remembers: enough for nested runs.
-const REMEMBERED_RUNS: usize = 8;
+/// How many runs a counter remembers: enough for nested runs and a parallel sweep.
+const REMEMBERED_RUNS: usize = 64;
 
 impl StepCounter {
     /// A counter at 0.

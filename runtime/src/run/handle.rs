@@ -1,6 +1,7 @@
 //! [`Run`]: the handle to a run, and the methods that log to it.
 
-use super::current::LOCAL;
+use super::current::{self, Entered, LOCAL};
+use super::instrument::Instrumented;
 use super::names::Names;
 use super::report::EndReport;
 use super::shared::Shared;
@@ -42,8 +43,44 @@ impl fmt::Debug for Run {
 }
 
 impl Run {
-    pub(super) fn noop() -> Run {
+    pub(crate) fn noop() -> Run {
         Run { inner: None }
+    }
+
+    /// Makes this run the calling thread's current run until the returned guard is dropped:
+    /// module-level functions, `#[track_params]` and `#[track_metrics]` called on this
+    /// thread then reach it. Entered runs stack: the innermost one is current. This is how a
+    /// run is carried into a thread the tracked function spawns (see [`current`](super::current)).
+    pub fn enter(&self) -> Entered {
+        current::enter(self)
+    }
+
+    /// Wraps `future` so that this run is entered on every poll of it, on whichever thread
+    /// polls it (the way `tracing::Instrument` enters a span): how a run is carried into a
+    /// task, say `tokio::spawn(run.instrument(async { .. }))`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), polytrack::Error> {
+    /// let recorder = polytrack::testing::Recorder::new();
+    /// let run = polytrack::init_with(polytrack::Settings::new().recorder(recorder.clone()))?;
+    /// let task = run.instrument(async {
+    ///     polytrack::log_metric("loss", 0.5).ok(); // reaches `run`, whatever thread polls
+    /// });
+    /// # let _ = task; // (any executor runs it; this example has none)
+    /// run.end()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn instrument<F: std::future::Future>(&self, future: F) -> Instrumented<F> {
+        Instrumented::new(self.clone(), future)
+    }
+
+    /// Whether two handles are handles of the same run (two no-op runs are the same).
+    pub(super) fn same_run(&self, other: &Run) -> bool {
+        match (&self.inner, &other.inner) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     /// Whether this run tracks anything (false in no-op mode).
@@ -99,9 +136,9 @@ impl Run {
             return Ok(());
         };
         let value = value.to_f64();
-        let cached = LOCAL.try_with(|cell| {
-            let mut local = cell.try_borrow_mut().ok()?;
-            Some(shared.metric(&mut local.names, name, value, step, timestamp))
+        let cached = LOCAL.try_with(|local| {
+            let mut cache = local.cache.try_borrow_mut().ok()?;
+            Some(shared.metric(&mut cache.names, name, value, step, timestamp))
         });
         match cached {
             Ok(Some(result)) => result,
@@ -122,7 +159,7 @@ impl Run {
         };
         let log_all = |names: &mut Names| shared.metrics(names, metrics, step, timestamp);
         LOCAL
-            .try_with(|cell| Some(log_all(&mut cell.try_borrow_mut().ok()?.names)))
+            .try_with(|local| Some(log_all(&mut local.cache.try_borrow_mut().ok()?.names)))
             .ok()
             .flatten()
             .unwrap_or_else(|| log_all(&mut Names::default()))

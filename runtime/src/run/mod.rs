@@ -3,7 +3,8 @@
 //! - `start`: `init`/`init_with` turn settings into a run with its writer thread;
 //! - `handle`: [`Run`], the handle every logging call goes through;
 //! - `shared`: the state the handles of one run share (queue, name table, end);
-//! - `current`: which run a module-level call reaches, cached per thread;
+//! - `current`: which run a module-level call reaches: the innermost run entered on the
+//!   calling thread, else the process's run; `instrument`: a future entering its run;
 //! - `names`: the per-thread table that maps a metric name to its id;
 //! - `facade`: the module-level functions (Python's `tracking.*`);
 //! - `emit`: rich events and log lines, handed to the writer with their payloads;
@@ -16,6 +17,7 @@ mod facade;
 mod guard;
 mod handle;
 mod hooks;
+mod instrument;
 mod names;
 mod panic;
 mod report;
@@ -23,7 +25,7 @@ mod shared;
 mod start;
 
 pub(crate) use current::inactive;
-pub use current::{current, is_active};
+pub use current::{current, is_active, Entered};
 #[allow(unused_imports)] // The event and log calls are built on these.
 pub(crate) use emit::{emit, emit_log, emit_logs};
 pub use facade::{
@@ -32,5 +34,7 @@ pub use facade::{
 };
 pub use guard::RunGuard;
 pub use handle::Run;
+pub use instrument::Instrumented;
 pub use report::EndReport;
+pub(crate) use start::init_scoped;
 pub use start::{init, init_with};

@@ -1,7 +1,7 @@
 //! The state of one run shared by its handles: the queue to its writer, its name table, and
 //! how it ends.
 
-use super::current::{set_stack, HAD_RUN};
+use super::current::{set_stack, HAD_RUN, LIVE};
 use super::names::{NameTable, Names};
 use super::report::EndReport;
 use crate::config::Mode;
@@ -235,6 +235,7 @@ impl Shared {
             return lock(&self.final_report).clone().ok_or(Error::Ended);
         }
         set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
+        LIVE.fetch_sub(1, Ordering::AcqRel);
         HAD_RUN.store(true, Ordering::Relaxed);
         // The sampler's last rows must be on disk before the worker summarises the files.
         if let Some(sampler) = lock(&self.sampler).take() {

@@ -1,6 +1,6 @@
 //! Initialisation: settings -> resolved configuration -> sinks -> writer thread -> a run.
 
-use super::current::{set_stack, INITIALISED};
+use super::current::{set_stack, INITIALISED, LIVE};
 use super::guard::RunGuard;
 use super::handle::clean_tags;
 use super::names::NameTable;
@@ -26,8 +26,29 @@ pub fn init() -> Result<RunGuard, Error> {
     init_with(Settings::new())
 }
 
-/// Starts a run from explicit settings over the environment and makes it the current run.
-pub fn init_with(mut settings: Settings) -> Result<RunGuard, Error> {
+/// Starts a run from explicit settings over the environment and makes it the process's run:
+/// the current run of every thread that has not entered a run of its own (see
+/// [`current`](super::current)).
+pub fn init_with(settings: Settings) -> Result<RunGuard, Error> {
+    init_as(settings, Reach::Process)
+}
+
+/// Starts the run of one `#[track_run]` call: current only where the call enters it (its
+/// own thread, or its future's polls), never the process's run.
+pub(crate) fn init_scoped(settings: Settings) -> Result<RunGuard, Error> {
+    init_as(settings, Reach::Entered)
+}
+
+/// Which calls a new run is the current run of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Every thread's that has not entered one of its own (`init`).
+    Process,
+    /// Only where it is entered (`#[track_run]`).
+    Entered,
+}
+
+fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
     INITIALISED.store(true, Ordering::Relaxed);
     if settings.recorder.is_none() {
         settings.recorder = Recorder::take_installed();
@@ -51,7 +72,11 @@ pub fn init_with(mut settings: Settings) -> Result<RunGuard, Error> {
         return Ok(RunGuard { run: Run::noop() });
     }
     let run = start(resolved, settings.recorder.take())?;
-    set_stack(|stack| stack.push(run.clone()));
+    if reach == Reach::Process {
+        set_stack(|stack| stack.push(run.clone()));
+    }
+    // Counted after it is on the stack, so no call sees a live run that it cannot find.
+    LIVE.fetch_add(1, Ordering::AcqRel);
     Ok(RunGuard { run })
 }
 
