@@ -336,3 +336,33 @@ fn a_lineage_of_1000_metrics_reaches_the_server_whole() {
         "{last}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_never_follow_a_link_out_of_the_run() {
+    let root = scratch("rel-paths");
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let run = polytrack::init_with(
+        Settings::new()
+            .offline(true)
+            .offline_root(root.join("offline"))
+            .env([("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")]),
+    )
+    .unwrap();
+    let outputs = run.get_artifacts_path(Some("outputs")).unwrap();
+    std::os::unix::fs::symlink(&outside, outputs.join("link")).unwrap();
+    let err = run.get_outputs_path("link/x/y.txt").unwrap_err();
+    assert!(matches!(err, Error::PathEscapes { .. }), "{err:?}");
+    assert!(err.to_string().contains("link/x/y.txt"), "{err}");
+    assert!(matches!(
+        run.get_artifacts_path(Some("outputs/link/y.txt")),
+        Err(Error::PathEscapes { .. })
+    ));
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    // Inside, folders are made as before.
+    let p = run.get_outputs_path("ckpt/epoch1/w.bin").unwrap();
+    std::fs::write(&p, "w").unwrap();
+    assert!(outputs.join("ckpt/epoch1/w.bin").is_file());
+    assert!(run.end().unwrap().is_complete());
+}

@@ -41,7 +41,8 @@ pub enum Error {
     },
     /// A value could not be serialized.
     Serialize(String),
-    /// A relative path leaves the run's folder.
+    /// A relative path leaves the run's folder: it is absolute, its `..` climbs out, or a
+    /// symlink on its way leads outside (or nowhere). Nothing was created.
     PathEscapes {
         /// The path as given.
         path: PathBuf,
@@ -154,7 +155,8 @@ impl fmt::Display for Error {
             Error::Serialize(msg) => write!(f, "could not serialize the value: {msg}"),
             Error::PathEscapes { path } => write!(
                 f,
-                "path {} leaves the run's folder; give a relative path without '..'",
+                "path {} leaves the run's folder; give a relative path without '..' and without \
+                 symlinks that lead out of it",
                 path.display()
             ),
             Error::Inactive => f.write_str("no active run (not initialised, or no-op mode)"),

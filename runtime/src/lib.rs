@@ -63,6 +63,7 @@ mod rank;
 mod record;
 mod resources;
 mod run;
+mod run_paths;
 mod sink;
 mod summary;
 pub mod testing;

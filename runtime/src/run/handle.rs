@@ -15,7 +15,7 @@ use crate::worker::Msg;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
@@ -260,28 +260,26 @@ impl Run {
         })
     }
 
-    /// The run's artifacts folder, or `rel` inside it (nothing is created).
+    /// The run's artifacts folder, or `rel` inside it (nothing is created). `rel` must stay
+    /// inside the run's folder, symlinks included ([`Error::PathEscapes`]).
     pub fn get_artifacts_path(&self, rel: Option<&str>) -> Result<PathBuf, Error> {
         let shared = self.inner.as_ref().ok_or(Error::Inactive)?;
         match rel {
             None => Ok(shared.run_dir.clone()),
-            Some(rel) => join_inside(&shared.run_dir, rel),
+            Some(rel) => crate::run_paths::artifacts_path(&shared.run_dir, rel),
         }
     }
 
     /// `<artifacts>/outputs/<rel>`, with its parent folder created (Python's
-    /// `get_outputs_path(rel_path)`). `rel` must stay inside the run's folder.
+    /// `get_outputs_path(rel_path)`). `rel` must stay inside the run's folder: `..` that
+    /// climbs out, an absolute path, or a symlink on the way that leads out of the run's
+    /// folder is refused with [`Error::PathEscapes`], and no folder is created outside.
     ///
-    /// This is the one call that touches the file system on the caller's thread (a
-    /// `create_dir_all`), as Python's does: the caller is about to write a file there.
+    /// This is the one call that touches the file system on the caller's thread (it creates
+    /// the folders), as Python's does: the caller is about to write a file there.
     pub fn get_outputs_path(&self, rel: &str) -> Result<PathBuf, Error> {
         let shared = self.inner.as_ref().ok_or(Error::Inactive)?;
-        let path = join_inside(&shared.run_dir.join("outputs"), rel)?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
-        }
-        Ok(path)
+        crate::run_paths::outputs_path(&shared.run_dir, rel)
     }
 
     /// Records lineage for a file or folder (Python's `log_artifact_ref`). The name defaults
@@ -395,48 +393,9 @@ where
     out
 }
 
-/// Joins a relative path under `base`, refusing absolute paths and `..` that leave it.
-fn join_inside(base: &Path, rel: &str) -> Result<PathBuf, Error> {
-    let escapes = || Error::PathEscapes {
-        path: PathBuf::from(rel),
-    };
-    let mut depth = 0usize;
-    let mut out = base.to_owned();
-    for component in Path::new(rel).components() {
-        match component {
-            Component::Normal(c) => {
-                depth += 1;
-                out.push(c);
-            }
-            Component::CurDir => {}
-            Component::ParentDir => {
-                depth = depth.checked_sub(1).ok_or_else(escapes)?;
-                out.pop();
-            }
-            Component::RootDir | Component::Prefix(_) => return Err(escapes()),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_stay_inside() {
-        let base = Path::new("/run/outputs");
-        assert_eq!(join_inside(base, "a/b.txt").unwrap(), base.join("a/b.txt"));
-        assert_eq!(join_inside(base, "a/../b.txt").unwrap(), base.join("b.txt"));
-        assert!(matches!(
-            join_inside(base, "../x"),
-            Err(Error::PathEscapes { .. })
-        ));
-        assert!(matches!(
-            join_inside(base, "/etc/passwd"),
-            Err(Error::PathEscapes { .. })
-        ));
-    }
 
     #[test]
     fn tags_are_cleaned() {
