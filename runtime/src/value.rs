@@ -53,7 +53,11 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Val
             },
             ProbeFailure::Custom(msg) => Error::Serialize(msg),
         })?;
-    serde_json::to_value(value).map_err(|e| Error::Serialize(e.to_string()))
+    // Through text rather than `to_value`: an `f32` is printed in its shortest form and read
+    // back as the decimal it shows (`0.9f32` is logged as `0.9`, not `0.8999999761581421`).
+    serde_json::to_string(value)
+        .and_then(|text| serde_json::from_str(&text))
+        .map_err(|e| Error::Serialize(e.to_string()))
 }
 
 /// Serializes a struct or map into a map of sanitized names to JSON values.
@@ -340,6 +344,30 @@ mod tests {
         m.insert("a", vec![1.0, f64::INFINITY]);
         assert!(matches!(to_json_map(&m), Err(Error::NonFinite { key }) if key == "a"));
         assert!(matches!(to_json("k", &f32::NAN), Err(Error::NonFinite { key }) if key == "k"));
+    }
+
+    #[test]
+    fn f32_values_are_logged_as_written() {
+        #[derive(Serialize)]
+        struct Adam {
+            beta_1: f32,
+            epsilon: f32,
+            steps: Vec<f32>,
+        }
+        let adam = Adam {
+            beta_1: 0.9,
+            epsilon: 1e-5,
+            steps: vec![0.1, 3.3],
+        };
+        assert_eq!(
+            to_json("adam", &adam).unwrap(),
+            serde_json::json!({"beta_1": 0.9, "epsilon": 1e-5, "steps": [0.1, 3.3]})
+        );
+        assert_eq!(to_json("k", &0.1f64).unwrap(), serde_json::json!(0.1));
+        assert_eq!(
+            to_json("k", &u64::MAX).unwrap(),
+            serde_json::json!(u64::MAX)
+        );
     }
 
     #[test]
