@@ -13,7 +13,7 @@
 //! What the run holds: the training configuration as inputs, `train__loss`,
 //! `train__accuracy`, `train__learning_rate` per iteration, `valid__loss`, `valid__accuracy`
 //! per validation iteration, `epoch__<split>__<metric>` per epoch, the final model
-//! (`outputs/model.bpk`) as a `model` artifact, and burn's own log
+//! (`outputs/model.bpk`) as a `model` artifact of framework `burn`, and burn's own log
 //! (`outputs/burn/experiment.log`).
 
 use burn::config::Config;
@@ -31,7 +31,7 @@ use burn::train::{
     ClassificationOutput, InferenceStep, Learner, LearningResult, SupervisedTraining, TrainOutput,
     TrainStep,
 };
-use polytrack::{ArtifactKind, Settings};
+use polytrack::{RefOptions, Settings};
 use polytrack_burn::PolytrackTraining;
 use std::path::PathBuf;
 
@@ -239,7 +239,8 @@ pub fn train(
     if result.error.is_none() && result.interrupted.is_none() {
         let path = run.get_outputs_path("model.bpk")?;
         result.model.clone().save_file(&path)?;
-        run.log_artifact_ref(&path, ArtifactKind::Model, Some("model"))?;
+        // Python's `log_model_ref(path, name="model", framework="burn")`.
+        run.log_model_ref(&path, Some("burn"), RefOptions::new().name("model"))?;
     }
     let report = run.end()?;
     Ok(Trained {

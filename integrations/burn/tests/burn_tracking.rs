@@ -168,6 +168,18 @@ fn example_run_is_read_by_polyaxon_and_served_after_push() {
         .filter_map(Value::as_str)
         .collect();
     assert!(lineage.contains(&"model"), "{lineage:?}");
+    let lineage_file: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("lineages.plx.json")).unwrap())
+            .unwrap();
+    let model = lineage_file
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "model")
+        .unwrap();
+    assert_eq!(model["kind"], "model");
+    assert_eq!(model["summary"]["framework"], "burn", "{model:#}");
+    assert_eq!(run_file(&dir)["meta_info"]["has_model"], true);
 
     let Some(server) = server() else { return };
     let names = "train__loss,valid__accuracy,epoch__train__loss,epoch__valid__accuracy";
