@@ -41,6 +41,14 @@ pub enum Error {
     },
     /// A value could not be serialized.
     Serialize(String),
+    /// A rich event's input is malformed (an image shape that does not match its pixels, a
+    /// histogram of more than 512 bins, a confusion matrix that is not square, ...).
+    InvalidEvent {
+        /// The event kind, e.g. `image`.
+        kind: &'static str,
+        /// What is wrong, and what was expected.
+        reason: String,
+    },
     /// A relative path leaves the run's folder: it is absolute, its `..` climbs out, or a
     /// symlink on its way leads outside (or nowhere). Nothing was created.
     PathEscapes {
@@ -153,6 +161,7 @@ impl fmt::Display for Error {
                  map), found {found}"
             ),
             Error::Serialize(msg) => write!(f, "could not serialize the value: {msg}"),
+            Error::InvalidEvent { kind, reason } => write!(f, "invalid {kind} event: {reason}"),
             Error::PathEscapes { path } => write!(
                 f,
                 "path {} leaves the run's folder; give a relative path without '..' and without \

@@ -149,6 +149,8 @@ pub(crate) trait Payload: Send + 'static {
 pub(crate) struct EncodeCtx<'a> {
     run_dir: &'a Path,
     meta: Map<String, Value>,
+    /// The event's name (as its file is named) and step, for [`EncodeCtx::event_asset`].
+    event: Option<(&'a str, Option<i64>)>,
 }
 
 impl<'a> EncodeCtx<'a> {
@@ -156,7 +158,27 @@ impl<'a> EncodeCtx<'a> {
         EncodeCtx {
             run_dir,
             meta: Map::new(),
+            event: None,
         }
+    }
+
+    /// The context of the event `name` (sanitized, with its rank suffix) at `step`.
+    pub(crate) fn for_event(mut self, name: &'a str, step: Option<i64>) -> Self {
+        self.event = Some((name, step));
+        self
+    }
+
+    /// [`EncodeCtx::asset`] named after the event: `assets/<kind_dir>/<name>[_<step>][.<ext>]`
+    /// with the event file's own name, so ranks that log the same name keep apart.
+    pub(crate) fn event_asset(
+        &mut self,
+        kind_dir: &str,
+        ext: Option<&str>,
+    ) -> Result<(PathBuf, String), Error> {
+        let (name, step) = self.event.ok_or_else(|| {
+            Error::Serialize("an asset outside of an event's encoding".to_owned())
+        })?;
+        self.asset(kind_dir, name, step, ext)
     }
 
     /// The run's folder (absolute).

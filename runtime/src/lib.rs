@@ -50,6 +50,7 @@ mod error;
 mod event;
 #[cfg(test)]
 mod event_tests;
+mod events;
 mod fqn;
 mod id;
 mod kind;
@@ -83,6 +84,12 @@ pub mod __bench;
 pub use api::{push, push_with, PushReport};
 pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};
 pub use error::Error;
+pub use events::{
+    log_artifact, log_audio, log_chart, log_confusion_matrix, log_curve, log_dataframe,
+    log_histogram, log_html, log_image, log_image_with_boxes, log_model, log_np_histogram,
+    log_pr_curve, log_roc_auc_curve, log_text, log_video, Audio, AudioSamples, Chart,
+    ConfusionMatrix, Dataframe, Image, Layout, Video, VideoLayout, MAX_HISTOGRAM_BINS,
+};
 pub use id::new_uuid;
 pub use kind::{ArtifactKind, Status};
 pub use polytrack_macros::{track_metrics, track_params, track_run};

@@ -353,10 +353,12 @@ impl Worker {
             }
             return;
         }
-        let mut ctx = EncodeCtx::new(&self.cfg.run_dir);
-        let encoded = payload
-            .encode(&mut ctx)
-            .and_then(|value| kind.check(&value).map(|()| value));
+        let mut ctx = EncodeCtx::new(&self.cfg.run_dir).for_event(&name, step);
+        let encoded = payload.encode(&mut ctx).and_then(|value| match value {
+            // `null`: a payload with only side effects (a copy into `outputs/`), no row.
+            Value::Null => Ok(value),
+            _ => kind.check(&value).map(|()| value),
+        });
         // The payload's bytes are gone: give them back to the callers' budget.
         drop(reservation);
         let value = match encoded {
@@ -368,13 +370,18 @@ impl Worker {
             }
         };
         let mut meta = ctx.into_meta();
-        if !self.record.has_meta("has_events") {
+        // A payload without a row (a model copied into `outputs/`) is no event of the run.
+        let row = !value.is_null();
+        if row && !self.record.has_meta("has_events") {
             meta.insert("has_events".into(), Value::Bool(true));
         }
         let known = self.record.meta_info.as_ref();
         meta.retain(|k, v| known.and_then(|m| m.get(k)) != Some(v));
         if !meta.is_empty() {
             self.apply(Update::Meta { values: meta });
+        }
+        if !row {
+            return;
         }
         let event = RichEvent {
             kind,
