@@ -272,7 +272,9 @@ fn descriptor_child(root: &Path) {
     let held: Vec<std::fs::File> = (0..150)
         .map(|i| std::fs::File::create(training.join(format!("held{i}"))).unwrap())
         .collect();
-    let run = polytrack::init_with(offline(root)).unwrap();
+    // Summarising 10,000 files on a loaded 2-core machine can take a while.
+    let settings = offline(root).end_timeout(std::time::Duration::from_secs(600));
+    let run = polytrack::init_with(settings).unwrap();
     let dir = run.get_artifacts_path(None).unwrap();
     let mut most_open = 0;
     for step in 0..ROUNDS {
@@ -344,5 +346,49 @@ fn ten_thousand_names_under_ulimit_256_lose_nothing() {
     }
     assert_eq!(files, NAMES);
     assert_eq!(run_json["outputs"]["m09999"], 9999.4);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The voluntary context switches (wake-ups after sleeping) of this process's writer thread.
+fn writer_wakeups() -> Option<u64> {
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let dir = task.ok()?.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() == "polytrack-write" {
+            let status = std::fs::read_to_string(dir.join("status")).ok()?;
+            return status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+                .trim()
+                .parse()
+                .ok();
+        }
+    }
+    None
+}
+
+/// Issue 8: the writer of a run that logs nothing sleeps: at most 10 wake-ups a second (it
+/// looks at its queue 5 times a second). `POLYTRACK_TEST_IDLE_SECS` sets how long it idles
+/// (default 2).
+#[test]
+fn an_idle_run_lets_its_writer_sleep() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("idle");
+    let secs: u64 = std::env::var("POLYTRACK_TEST_IDLE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let run = polytrack::init_with(offline(&root).collect_resources(false)).unwrap();
+    run.log_metric("loss", 0.5).unwrap();
+    run.flush(std::time::Duration::from_secs(10)).unwrap();
+    let before = writer_wakeups().expect("the writer thread in /proc/self/task");
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    let after = writer_wakeups().expect("the writer thread in /proc/self/task");
+    let per_second = (after - before) as f64 / secs as f64;
+    println!("idle writer: {} wake-ups in {secs} s", after - before);
+    assert!(per_second <= 10.0, "{per_second} wake-ups/s");
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert!(writer_wakeups().is_none(), "the writer thread was joined");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -1,4 +1,9 @@
-//! The background thread that owns a run's state and its sinks.
+//! The writer: the background thread that owns a run's state and its sinks. `queue` is how
+//! it is reached and when it wakes; this module is what it does with each message.
+
+mod queue;
+
+pub(crate) use queue::WorkerHandle;
 
 use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
@@ -12,17 +17,10 @@ use crate::summary::{self, KeptValues};
 use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How often buffered data is pushed out while events keep arriving.
-const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
-/// How long the idle writer first sleeps before looking at the queue again; each empty look
-/// doubles it, up to `IDLE_MAX`. Events wait at most this long before the writer takes them
-/// (rows reach the files at the next flush anyway); the queue's capacity absorbs bursts meanwhile.
-const IDLE_MIN: Duration = Duration::from_micros(50);
-const IDLE_MAX: Duration = Duration::from_millis(10);
 /// At most this many errors are kept for the end report (all are logged).
 const MAX_ERRORS: usize = 32;
 
@@ -38,12 +36,9 @@ pub(crate) enum Msg {
     Event(Box<EventMsg>),
     /// Log lines for `plxlogs/logs.jsonl`.
     Logs(Box<LogsMsg>),
-    /// A resource sample, from the sampler's thread.
-    Resources(Box<Sample>),
     Flush(SyncSender<()>),
     /// Asks for the run record as it stands (`polytrack::inputs`).
     Snapshot(SyncSender<RunRecord>),
-    End(Box<EndRequest>),
 }
 
 // The queue's memory is its capacity times one slot (a message and a stamp): keep messages
@@ -139,133 +134,61 @@ impl Worker {
         }
     }
 
-    /// Runs until the run ends (or every sender is gone).
-    pub(crate) fn run(mut self, rx: Receiver<Msg>, initial: Vec<Update>) {
-        for update in initial {
-            self.apply(update);
-        }
-        self.flush();
-        let mut idle = IDLE_MIN;
-        loop {
-            let msg = match rx.try_recv() {
-                Ok(msg) => msg,
-                Err(TryRecvError::Empty) => {
-                    // Nothing queued. This thread sleeps rather than block on the channel: a
-                    // blocked receiver must be woken by the next sender, a futex syscall that
-                    // costs the logging call ~10 µs. Flush and end requests, and a caller that
-                    // finds the queue full, unpark it at once.
-                    if self.last_flush.elapsed() >= FLUSH_INTERVAL {
-                        self.flush();
-                    }
-                    std::thread::park_timeout(idle);
-                    idle = (idle * 2).min(IDLE_MAX);
-                    continue;
+    /// Takes one message off the data queue.
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Metric(rows) => {
+                let (step, timestamp) = (rows.step(), rows.timestamp());
+                self.batch
+                    .extend(rows.values().map(|(id, v)| (id, v, step, timestamp)));
+                if self.batch.len() >= 4096 {
+                    self.dispatch_metrics();
                 }
-                Err(TryRecvError::Disconnected) => {
-                    // Every handle is gone without an explicit end (a leaked guard).
-                    self.finish(
-                        Status::Succeeded,
-                        None,
-                        None,
-                        false,
-                        Instant::now() + Duration::from_secs(10),
-                    );
-                    return;
-                }
-            };
-            idle = IDLE_MIN;
-            let mut next = Some(msg);
-            while let Some(msg) = next.take() {
-                match msg {
-                    Msg::Metric(rows) => {
-                        let (step, timestamp) = (rows.step(), rows.timestamp());
-                        self.batch
-                            .extend(rows.values().map(|(id, v)| (id, v, step, timestamp)));
-                        if self.batch.len() >= 4096 {
-                            self.dispatch_metrics();
-                        }
-                    }
-                    Msg::Name(id, name) => {
-                        self.dispatch_metrics();
-                        let idx = id as usize;
-                        if self.names.len() <= idx {
-                            self.names.resize(idx + 1, Arc::from(""));
-                            self.last.resize(idx + 1, None);
-                            self.warned_non_finite.resize(idx + 1, false);
-                        }
-                        let path = self.cfg.run_dir.join("events").join("metric");
-                        self.kept.add_metric(id, path.join(format!("{name}.plx")));
-                        self.names[idx] = name;
-                    }
-                    Msg::Update(update) => {
-                        self.dispatch_metrics();
-                        self.apply(*update);
-                    }
-                    Msg::ArtifactRef(r) => {
-                        self.dispatch_metrics();
-                        match lineage::resolve(
-                            *r,
-                            &self.cfg.uuid,
-                            &self.cfg.run_dir,
-                            &self.cfg.context_root,
-                        ) {
-                            Ok(artifact) => self.apply(Update::Lineage(vec![artifact])),
-                            Err(e) => self.error("artifact ref", &e),
-                        }
-                    }
-                    Msg::Event(event) => {
-                        self.dispatch_metrics();
-                        self.rich_event(*event);
-                    }
-                    Msg::Logs(logs) => {
-                        self.dispatch_metrics();
-                        self.logs(*logs);
-                    }
-                    Msg::Resources(sample) => {
-                        self.dispatch_metrics();
-                        self.resources(&sample);
-                    }
-                    Msg::Flush(ack) => {
-                        self.dispatch_metrics();
-                        self.flush();
-                        let _ = ack.send(());
-                    }
-                    Msg::Snapshot(reply) => {
-                        self.dispatch_metrics();
-                        let _ = reply.send(self.record.clone());
-                    }
-                    Msg::End(req) => {
-                        self.dispatch_metrics();
-                        let mut report = self.finish(
-                            req.status,
-                            req.reason,
-                            req.message,
-                            req.explicit,
-                            req.deadline,
-                        );
-                        // Calls that raced `end()` (accepted just after the end request)
-                        // cannot be recorded any more: say so rather than drop them silently.
-                        let late = rx.try_iter().count();
-                        if late > 0 {
-                            log::warn!(
-                                "polytrack: {late} event(s) logged while the run was ending were \
-                                 not recorded"
-                            );
-                            report.undelivered.push(format!(
-                                "{late} event(s) logged while the run was ending were not recorded"
-                            ));
-                        }
-                        if req.reply.send(report).is_err() {
-                            log::warn!("polytrack: the run ended after end() stopped waiting");
-                        }
-                        return;
-                    }
-                }
-                next = rx.try_recv().ok();
             }
-            self.dispatch_metrics();
-            if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+            Msg::Name(id, name) => {
+                self.dispatch_metrics();
+                let idx = id as usize;
+                if self.names.len() <= idx {
+                    self.names.resize(idx + 1, Arc::from(""));
+                    self.last.resize(idx + 1, None);
+                    self.warned_non_finite.resize(idx + 1, false);
+                }
+                let path = self.cfg.run_dir.join("events").join("metric");
+                self.kept.add_metric(id, path.join(format!("{name}.plx")));
+                self.names[idx] = name;
+            }
+            Msg::Update(update) => {
+                self.dispatch_metrics();
+                self.apply(*update);
+            }
+            Msg::ArtifactRef(r) => {
+                self.dispatch_metrics();
+                match lineage::resolve(
+                    *r,
+                    &self.cfg.uuid,
+                    &self.cfg.run_dir,
+                    &self.cfg.context_root,
+                ) {
+                    Ok(artifact) => self.apply(Update::Lineage(vec![artifact])),
+                    Err(e) => self.error("artifact ref", &e),
+                }
+            }
+            Msg::Event(event) => {
+                self.dispatch_metrics();
+                self.rich_event(*event);
+            }
+            Msg::Logs(logs) => {
+                self.dispatch_metrics();
+                self.logs(*logs);
+            }
+            Msg::Flush(ack) => {
+                self.dispatch_metrics();
                 self.flush();
+                let _ = ack.send(());
+            }
+            Msg::Snapshot(reply) => {
+                self.dispatch_metrics();
+                let _ = reply.send(self.record.clone());
             }
         }
     }
@@ -566,25 +489,6 @@ impl Worker {
             errors: std::mem::take(&mut self.errors),
         }
     }
-}
-
-/// Hands a resource sample to the writer from the sampler's thread, waiting up to a second
-/// for room in the queue (the sampler has nothing else to do); a sample that finds none is
-/// dropped with a warning.
-pub(crate) fn send_sample(tx: &SyncSender<Msg>, sample: Sample) {
-    let mut msg = Msg::Resources(Box::new(sample));
-    for _ in 0..100 {
-        match tx.try_send(msg) {
-            Ok(()) => return,
-            Err(std::sync::mpsc::TrySendError::Full(m)) => msg = m,
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return,
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    log::warn!(
-        target: "polytrack",
-        "the writer's queue stayed full for a second: one resource sample was not recorded"
-    );
 }
 
 /// A float as JSON; NaN and infinities become `null`, as orjson writes them.

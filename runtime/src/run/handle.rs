@@ -333,7 +333,7 @@ impl Run {
         };
         let (tx, rx) = sync_channel(1);
         shared.send(Msg::Flush(tx))?;
-        shared.worker.unpark();
+        shared.worker.wake();
         rx.recv_timeout(timeout).map_err(|_| Error::Timeout {
             what: format!("flush did not finish within {timeout:?}"),
         })

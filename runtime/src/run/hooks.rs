@@ -61,7 +61,7 @@ impl Run {
         }
         let (tx, rx) = sync_channel(1);
         shared.send(Msg::Snapshot(tx))?;
-        shared.worker.unpark();
+        shared.worker.wake();
         rx.recv_timeout(timeout).map_err(|_| Error::Timeout {
             what: format!("the run's writer did not answer within {timeout:?}"),
         })

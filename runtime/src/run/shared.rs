@@ -27,9 +27,9 @@ pub(super) struct Shared {
     pub(super) project: Option<String>,
     pub(super) run_dir: PathBuf,
     pub(super) tx: SyncSender<Msg>,
-    /// The writer thread, which sleeps while the queue is empty: unparked for flush and end
-    /// requests and when the queue is full, never for ordinary events.
-    pub(super) worker: std::thread::Thread,
+    /// The writer thread, which sleeps while the queue is empty: woken for the end request
+    /// and replies, and when the queue is full, never for ordinary events.
+    pub(super) worker: crate::worker::WorkerHandle,
     pub(super) queue_timeout: Duration,
     pub(super) end_timeout: Duration,
     pub(super) metric_suffix: Option<String>,
@@ -65,7 +65,7 @@ impl Shared {
 
     #[cold]
     fn send_slow(&self, mut msg: Msg) -> Result<(), Error> {
-        self.worker.unpark();
+        self.worker.wake();
         let start = Instant::now();
         let mut pause = Duration::from_micros(20);
         loop {
@@ -237,20 +237,20 @@ impl Shared {
         set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
         LIVE.fetch_sub(1, Ordering::AcqRel);
         HAD_RUN.store(true, Ordering::Relaxed);
-        // The sampler's last rows must be on disk before the worker summarises the files.
+        // The sampler's last sample must reach the writer before it summarises the files.
         if let Some(sampler) = lock(&self.sampler).take() {
             sampler.stop(Duration::from_secs(5));
         }
         let deadline = Instant::now() + end_timeout;
         let (reply_tx, reply_rx) = sync_channel(1);
-        let request = Msg::End(Box::new(EndRequest {
+        let request = EndRequest {
             status,
             reason,
             message,
             explicit,
             deadline,
             reply: reply_tx,
-        }));
+        };
         let mut report = EndReport {
             uuid: self.uuid.clone(),
             mode: self.mode,
@@ -261,28 +261,13 @@ impl Shared {
             undelivered: Vec::new(),
             errors: Vec::new(),
         };
-        // The end request must not be refused like an event: wait for room up to the deadline.
-        let mut msg = request;
-        loop {
-            match self.tx.try_send(msg) {
-                Ok(()) => {
-                    self.worker.unpark();
-                    break;
-                }
-                Err(TrySendError::Full(m)) if Instant::now() < deadline => {
-                    msg = m;
-                    self.worker.unpark();
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(_) => {
-                    report.undelivered.push(format!(
-                        "the writer did not take the end request within {:?}; events still \
-                         queued are in memory only",
-                        end_timeout
-                    ));
-                    return Ok(self.keep(report));
-                }
-            }
+        // The end request goes on the writer's control channel: never refused for want of
+        // room in the data queue, never waiting for it.
+        if self.worker.end(request).is_err() {
+            report.undelivered.push(
+                "the writer thread is gone; events still queued are in memory only".to_owned(),
+            );
+            return Ok(self.keep(report));
         }
         let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(500);
         match reply_rx.recv_timeout(wait) {
@@ -291,6 +276,8 @@ impl Shared {
                 report.metric_events = w.metric_events;
                 report.undelivered = w.undelivered;
                 report.errors = w.errors;
+                // The writer returns right after its reply.
+                self.worker.join();
             }
             Err(_) => report.undelivered.push(format!(
                 "ending did not finish within {:?}; the writer keeps going in the background \

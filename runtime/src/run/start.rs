@@ -14,7 +14,7 @@ use crate::record::{Condition, RunRecord};
 use crate::sink::{files::EventFiles, offline, Sink, Update};
 use crate::testing::Recorder;
 use crate::timestamp::Timestamp;
-use crate::worker::{Worker, WorkerConfig};
+use crate::worker::{Worker, WorkerConfig, WorkerHandle};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
@@ -186,22 +186,6 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
     let lifecycle = crate::lifecycle::RunState::new(&resolved);
 
     let (tx, rx) = sync_channel(resolved.queue_capacity);
-    // Resource samples go through the writer, with every other row of the run.
-    let sampler = if resolved.collect_resources && !recording {
-        let samples = tx.clone();
-        match crate::resources::Sampler::start(
-            move |sample| crate::worker::send_sample(&samples, sample),
-            crate::resources::INTERVAL,
-        ) {
-            Ok(sampler) => Some(sampler),
-            Err(e) => {
-                log::warn!(target: "polytrack", "resource metrics are off: {e}");
-                None
-            }
-        }
-    } else {
-        None
-    };
     let worker = Worker::new(
         WorkerConfig {
             uuid: uuid.clone(),
@@ -219,11 +203,19 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         lineage,
         sinks,
     );
-    let worker = std::thread::Builder::new()
-        .name("polytrack-writer".into())
-        .spawn(move || worker.run(rx, initial))
-        .map(|handle| handle.thread().clone())
-        .map_err(|e| Error::io("cannot start the writer thread", e))?;
+    let worker = WorkerHandle::spawn(worker, rx, resolved.queue_capacity, initial)?;
+    // Resource samples go through the writer, with every other row of the run.
+    let sampler = if resolved.collect_resources && !recording {
+        match crate::resources::Sampler::start(worker.samples(), crate::resources::INTERVAL) {
+            Ok(sampler) => Some(sampler),
+            Err(e) => {
+                log::warn!(target: "polytrack", "resource metrics are off: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
 
     let metric_suffix = match resolved.rank_policy {
         crate::rank::RankPolicy::AllRanks => resolved.rank.metric_suffix(),

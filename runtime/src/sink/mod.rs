@@ -134,8 +134,8 @@ pub(crate) trait Sink: Send {
         Ok(())
     }
 
-    /// Pushes buffered data out (called when the queue runs dry, and at least every 100 ms
-    /// while events arrive). `record` and `lineage` are the run's current state.
+    /// Pushes buffered data out (called every 100 ms while the run's data changes, and on
+    /// `flush`). `record` and `lineage` are the run's current state.
     fn flush(&mut self, record: &RunRecord, lineage: &[Artifact]) -> Result<(), Error> {
         let _ = (record, lineage);
         Ok(())

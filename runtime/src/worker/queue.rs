@@ -1,0 +1,291 @@
+//! The writer thread's loop, and how callers reach it: a data channel and a control channel,
+//! as opentelemetry-rust's `BatchSpanProcessor` has.
+//!
+//! - **Data** (`Msg`: metric values, updates, rich events, flush requests, ...) goes on a
+//!   bounded channel the writer never blocks on, so a logging call is one `try_send` and never
+//!   a futex wake-up.
+//! - **Control** (`Control`: the end request, resource samples, and a wake-up from a caller
+//!   that found the data queue full) goes on an unbounded channel the writer sleeps on with
+//!   `recv_timeout`. `end` is never refused for want of room and never waits for it.
+//!
+//! The writer wakes when a control message arrives, or when its timer expires: the periodic
+//! flush (every [`FLUSH_INTERVAL`] while something changed), or the next look at the data
+//! queue, paced by how fast it fills ([`next_nap`]): at most [`IDLE_NAP`] apart, so an idle
+//! run wakes its writer 5 times a second and a trickle of events reaches the files within
+//! about that. The thread is joined when the run ends.
+
+use super::{EndRequest, Msg, Worker};
+use crate::error::Error;
+use crate::kind::Status;
+use crate::resources::Sample;
+use crate::sink::Update;
+use crate::util::lock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often buffered rows are pushed out while events keep arriving.
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// The longest the writer sleeps: how late it notices events that do not fill the queue.
+pub(crate) const IDLE_NAP: Duration = Duration::from_millis(200);
+/// The shortest nap while events arrive without filling the queue.
+const MIN_NAP: Duration = Duration::from_micros(50);
+
+/// What reaches the writer out of band.
+pub(crate) enum Control {
+    /// A caller found the data queue full: drain it now.
+    Wake,
+    /// A resource sample from the sampler's thread.
+    Resources(Box<Sample>),
+    /// End the run: drain the data queue, finish, reply, and stop.
+    End(Box<EndRequest>),
+}
+
+/// The callers' side of a running writer.
+pub(crate) struct WorkerHandle {
+    control: Sender<Control>,
+    /// Set while a [`Control::Wake`] is on its way, so full-queue callers send one, not many.
+    wake_pending: Arc<AtomicBool>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl WorkerHandle {
+    /// Starts the writer thread: it applies `initial`, then serves `data` (a channel of
+    /// `capacity` messages) until the run ends.
+    pub(crate) fn spawn(
+        worker: Worker,
+        data: Receiver<Msg>,
+        capacity: usize,
+        initial: Vec<Update>,
+    ) -> Result<WorkerHandle, Error> {
+        let (control, control_rx) = channel();
+        let wake_pending = Arc::new(AtomicBool::new(false));
+        let pending = wake_pending.clone();
+        let thread = std::thread::Builder::new()
+            .name("polytrack-writer".into())
+            .spawn(move || run(worker, data, control_rx, pending, capacity, initial))
+            .map_err(|e| Error::io("cannot start the writer thread", e))?;
+        Ok(WorkerHandle {
+            control,
+            wake_pending,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Wakes the writer to drain its data queue (a caller found it full, or waits for a
+    /// reply to a request it queued).
+    pub(crate) fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            let _ = self.control.send(Control::Wake);
+        }
+    }
+
+    /// Asks the writer to end the run; never waits.
+    pub(crate) fn end(&self, request: EndRequest) -> Result<(), Error> {
+        self.control
+            .send(Control::End(Box::new(request)))
+            .map_err(|_| Error::WriterGone)
+    }
+
+    /// Where the resource sampler hands its samples.
+    pub(crate) fn samples(&self) -> impl FnMut(Sample) + Send + 'static {
+        let control = self.control.clone();
+        move |sample| {
+            // Fails only once the writer is gone, when there is nothing left to record.
+            let _ = control.send(Control::Resources(Box::new(sample)));
+        }
+    }
+
+    /// Joins the writer thread once it has replied to the end request (it returns right
+    /// after replying).
+    pub(crate) fn join(&self) {
+        if let Some(thread) = lock(&self.thread).take() {
+            if thread.join().is_err() {
+                log::error!(target: "polytrack", "the writer thread panicked");
+            }
+        }
+    }
+}
+
+/// How the data queue looked after a drain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Drained {
+    /// Empty.
+    Empty,
+    /// Still holding messages after `limit` were taken: events arrive as fast as they are
+    /// written.
+    Busy,
+    /// Every sender is gone.
+    Gone,
+}
+
+/// The writer thread.
+fn run(
+    mut worker: Worker,
+    data: Receiver<Msg>,
+    control: Receiver<Control>,
+    wake_pending: Arc<AtomicBool>,
+    capacity: usize,
+    initial: Vec<Update>,
+) {
+    for update in initial {
+        worker.apply(update);
+    }
+    worker.flush();
+    let mut nap = IDLE_NAP;
+    let mut dirty = false;
+    loop {
+        let timeout = if dirty {
+            nap.min(FLUSH_INTERVAL.saturating_sub(worker.last_flush.elapsed()))
+        } else {
+            nap
+        };
+        let slept_from = Instant::now();
+        let signal = if timeout.is_zero() {
+            match control.try_recv() {
+                Ok(signal) => Some(signal),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return abandon(worker, &data),
+            }
+        } else {
+            match control.recv_timeout(timeout) {
+                Ok(signal) => Some(signal),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return abandon(worker, &data),
+            }
+        };
+        wake_pending.store(false, Ordering::Release);
+        let (taken, state) = drain(&mut worker, &data, capacity);
+        dirty |= taken > 0;
+        match signal {
+            Some(Control::End(request)) => return finish(worker, *request, &data, capacity),
+            Some(Control::Resources(sample)) => {
+                worker.resources(&sample);
+                dirty = true;
+            }
+            Some(Control::Wake) | None => {}
+        }
+        if state == Drained::Gone {
+            return abandon(worker, &data);
+        }
+        if dirty && worker.last_flush.elapsed() >= FLUSH_INTERVAL {
+            worker.flush();
+            dirty = false;
+        }
+        nap = next_nap(
+            taken,
+            slept_from.elapsed(),
+            state == Drained::Busy,
+            capacity,
+        );
+    }
+}
+
+/// Hands the queued messages to the worker, at most `limit` (so a caller that never stops
+/// logging cannot keep the writer from its flushes and control messages).
+fn drain(worker: &mut Worker, data: &Receiver<Msg>, limit: usize) -> (usize, Drained) {
+    let mut taken = 0;
+    let state = loop {
+        if taken >= limit {
+            break Drained::Busy;
+        }
+        match data.try_recv() {
+            Ok(msg) => {
+                worker.handle(msg);
+                taken += 1;
+            }
+            Err(TryRecvError::Empty) => break Drained::Empty,
+            Err(TryRecvError::Disconnected) => break Drained::Gone,
+        }
+    };
+    worker.dispatch_metrics();
+    (taken, state)
+}
+
+/// How long to sleep before looking at the data queue again, after taking `taken` messages
+/// that arrived over `slept`: about the time the queue takes to fill half-way at that rate,
+/// between [`MIN_NAP`] and [`IDLE_NAP`]; no sleep at all when the last drain left messages.
+fn next_nap(taken: usize, slept: Duration, busy: bool, capacity: usize) -> Duration {
+    if busy {
+        return Duration::ZERO;
+    }
+    if taken == 0 {
+        return IDLE_NAP;
+    }
+    let per_second = taken as f64 / slept.as_secs_f64().max(1e-6);
+    let half_full = (capacity as f64 / 2.0) / per_second;
+    Duration::from_secs_f64(half_full.min(IDLE_NAP.as_secs_f64())).clamp(MIN_NAP, IDLE_NAP)
+}
+
+/// Ends the run on request: everything queued before it is written first.
+fn finish(mut worker: Worker, request: EndRequest, data: &Receiver<Msg>, capacity: usize) {
+    // `end` marked the run ended before asking, so only calls racing it still add messages:
+    // twice the capacity is everything sent before the request, and more.
+    let _ = drain(&mut worker, data, capacity.saturating_mul(2));
+    let mut report = worker.finish(
+        request.status,
+        request.reason,
+        request.message,
+        request.explicit,
+        request.deadline,
+    );
+    // Calls that raced `end()` (accepted just after the end request) cannot be recorded any
+    // more: say so rather than drop them silently.
+    let late = data.try_iter().count();
+    if late > 0 {
+        log::warn!(
+            target: "polytrack",
+            "{late} event(s) logged while the run was ending were not recorded"
+        );
+        report.undelivered.push(format!(
+            "{late} event(s) logged while the run was ending were not recorded"
+        ));
+    }
+    // The sinks go before the reply, so that `end` returns with everything closed.
+    drop(worker);
+    if request.reply.send(report).is_err() {
+        log::warn!(target: "polytrack", "the run ended after end() stopped waiting");
+    }
+}
+
+/// Every handle is gone without an explicit end (a leaked guard): end as succeeded.
+fn abandon(mut worker: Worker, data: &Receiver<Msg>) {
+    let _ = drain(&mut worker, data, usize::MAX);
+    worker.finish(
+        Status::Succeeded,
+        None,
+        None,
+        false,
+        Instant::now() + Duration::from_secs(10),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naps_follow_the_rate_at_which_the_queue_fills() {
+        // Idle, and a trickle: the longest nap.
+        assert_eq!(next_nap(0, IDLE_NAP, false, 65_536), IDLE_NAP);
+        assert_eq!(next_nap(3, IDLE_NAP, false, 65_536), IDLE_NAP);
+        // 1M events/s into 65,536 slots: half-full in ~33 ms.
+        let nap = next_nap(10_000, Duration::from_millis(10), false, 65_536);
+        assert!(
+            nap > Duration::from_millis(30) && nap < Duration::from_millis(35),
+            "{nap:?}"
+        );
+        // Faster than that fills a small queue in no time: the shortest nap.
+        assert_eq!(
+            next_nap(1000, Duration::from_micros(10), false, 1024),
+            MIN_NAP
+        );
+        // Messages left behind: no nap at all.
+        assert_eq!(
+            next_nap(1024, Duration::from_millis(1), true, 1024),
+            Duration::ZERO
+        );
+    }
+}
