@@ -118,3 +118,33 @@ fn a_value_json_cannot_carry_is_left_out_and_the_function_still_runs() {
     assert_eq!(not_a_number(f64::NAN, 3), 3);
     assert_eq!(t.recorder.inputs(), map(json!({"epochs": 3})));
 }
+
+#[track_run]
+fn fit(data: &[f64], lr: f64) -> f64 {
+    data.len() as f64 * lr
+}
+
+#[test]
+fn an_argument_over_the_size_limit_is_left_out_and_the_others_are_logged() {
+    let t = record();
+    let data = vec![0.25; 1_000_000];
+    assert_eq!(fit(&data, 0.5), 500_000.0);
+    assert_eq!(t.recorder.inputs(), map(json!({"lr": 0.5})));
+    assert_eq!(
+        t.recorder.statuses().last(),
+        Some(&polytrack::Status::Succeeded)
+    );
+}
+
+#[test]
+fn log_inputs_refuses_a_value_over_the_size_limit_with_its_name() {
+    let t = record();
+    let run = polytrack::init().expect("a run");
+    let big = vec![1u8; 5000];
+    let err = polytrack::log_input("samples", &big).expect_err("too large");
+    assert!(err.to_string().contains("skip(samples)"), "{err}");
+    assert!(polytrack::log_inputs!(samples = big).is_err());
+    polytrack::log_input("lr", &0.1).expect("a small one is logged");
+    run.end().expect("ended");
+    assert_eq!(t.recorder.inputs(), map(json!({"lr": 0.1})));
+}

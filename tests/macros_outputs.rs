@@ -145,3 +145,43 @@ fn an_early_return_is_the_returned_value() {
     assert_eq!(early_return(true), 1);
     assert_eq!(t.recorder.outputs(), map(json!({"ret": 1})));
 }
+
+#[derive(Serialize)]
+struct Eval {
+    loss: f64,
+    accuracy: f64,
+}
+
+#[polytrack::track_metrics]
+fn validate(epoch: u32) -> Eval {
+    Eval {
+        loss: 1.0 / f64::from(epoch + 1),
+        accuracy: 0.5 + f64::from(epoch) / 10.0,
+    }
+}
+
+/// Returns an `Eval` of its own (of a held-out test set, say) whose fields have the names of
+/// the per-epoch metrics.
+#[track_run]
+fn train_and_test() -> Result<Eval, String> {
+    for epoch in 0..3 {
+        validate(epoch);
+    }
+    polytrack::log_metric("lr", 0.1).ok();
+    Ok(Eval {
+        loss: 0.75,
+        accuracy: 0.25,
+    })
+}
+
+#[test]
+fn explicit_outputs_win_over_the_last_metric_values() {
+    let t = record();
+    assert!(train_and_test().is_ok());
+    // The returned values stay; the last metric values fill only names not already set.
+    assert_eq!(
+        t.recorder.outputs(),
+        map(json!({"loss": 0.75, "accuracy": 0.25, "lr": 0.1}))
+    );
+    assert_eq!(t.recorder.metric("loss").len(), 3);
+}

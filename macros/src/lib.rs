@@ -74,7 +74,10 @@ use proc_macro::TokenStream;
 ///    meaning.
 /// 4. **Logs the returned value as outputs**: a struct's fields by name (nested ones as
 ///    above), any other value under `ret`; `()` and `None` log nothing. For a `Result`, the
-///    `Ok` value is logged.
+///    `Ok` value is logged. At the end of a run, the last value of each metric becomes an
+///    output too, but only under names the run did not log as outputs itself: an explicit
+///    output, the returned value included, is never replaced (a departure from Python's
+///    end-of-run sync, which overwrites them).
 /// 5. **Ends the run**: succeeded; failed with the error's `Display` text (or its `Debug`
 ///    text, or its type's name) when it returns `Err`; failed with the panic's text when it
 ///    panics, and the panic then unwinds as before. An `async fn` future dropped before it

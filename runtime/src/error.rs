@@ -34,6 +34,15 @@ pub enum Error {
         /// The key under which it was logged.
         key: String,
     },
+    /// An input or output value too large to log: more than about 64 KiB of JSON, or a
+    /// sequence of more than 4,096 elements. It was not logged (and was not serialized past
+    /// the limit).
+    TooLarge {
+        /// The key under which it was logged (an argument's name for the attributes).
+        key: String,
+        /// Which limit it went over.
+        what: String,
+    },
     /// Inputs or outputs must serialize to a map of names to values.
     NotAMap {
         /// What the value serialized to instead.
@@ -154,6 +163,12 @@ impl fmt::Display for Error {
                 f,
                 "value of {key:?} is NaN or infinite, which JSON cannot hold; log it as a \
                  metric or as a string instead"
+            ),
+            Error::TooLarge { key, what } => write!(
+                f,
+                "{key:?} is too large to log as an input or output: {what} (the limits are \
+                 64 KiB of JSON and 4,096 elements per sequence); leave it out (`skip({key})` \
+                 on the attribute, `skip_ret` for a returned value) or log a summary of it"
             ),
             Error::NotAMap { found } => write!(
                 f,

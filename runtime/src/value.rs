@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::fqn::to_fqn_name;
 use serde::ser::{self, Serialize};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::fmt;
 
 /// A number that can be logged as a metric: every primitive integer and float, and `bool`.
@@ -42,14 +43,26 @@ pub(crate) fn sanitize(name: &str) -> Result<String, Error> {
     })
 }
 
+/// The most JSON one input or output value may take, about (estimated while walking it).
+pub(crate) const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// The most elements a sequence inside an input or output value may have.
+pub(crate) const MAX_SEQUENCE_LEN: usize = 4096;
+
 /// Serializes one value to JSON, refusing NaN and infinities (which JSON would turn into
-/// `null`, silently losing them).
+/// `null`, silently losing them) and values over the size limits ([`MAX_VALUE_BYTES`],
+/// [`MAX_SEQUENCE_LEN`]). A walk of the value checks both first and stops at the first
+/// problem, so a huge value costs next to nothing before it is refused.
 pub(crate) fn to_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, Error> {
+    let used = Cell::new(0);
     value
-        .serialize(FiniteProbe)
+        .serialize(FiniteProbe { used: &used })
         .map_err(|ProbeError(kind)| match kind {
             ProbeFailure::NonFinite(found) => Error::NonFinite {
                 key: found.unwrap_or_else(|| key.to_owned()),
+            },
+            ProbeFailure::TooLarge(found, what) => Error::TooLarge {
+                key: found.unwrap_or_else(|| key.to_owned()),
+                what,
             },
             ProbeFailure::Custom(msg) => Error::Serialize(msg),
         })?;
@@ -90,6 +103,8 @@ fn kind_of(value: &Value) -> &'static str {
 enum ProbeFailure {
     /// The outermost key under which the bad float was found, once known.
     NonFinite(Option<String>),
+    /// Over a size limit: the outermost key, once known, and which limit.
+    TooLarge(Option<String>, String),
     Custom(String),
 }
 
@@ -105,6 +120,7 @@ impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             ProbeFailure::NonFinite(_) => f.write_str("non-finite float"),
+            ProbeFailure::TooLarge(_, what) => f.write_str(what),
             ProbeFailure::Custom(msg) => f.write_str(msg),
         }
     }
@@ -117,6 +133,9 @@ impl ProbeError {
     fn under(self, key: impl FnOnce() -> String) -> Self {
         match self.0 {
             ProbeFailure::NonFinite(_) => ProbeError(ProbeFailure::NonFinite(Some(key()))),
+            ProbeFailure::TooLarge(_, what) => {
+                ProbeError(ProbeFailure::TooLarge(Some(key()), what))
+            }
             other => ProbeError(other),
         }
     }
@@ -128,36 +147,119 @@ impl ser::Error for ProbeError {
     }
 }
 
-/// A serializer that only walks a value looking for NaN or infinite floats.
+/// A serializer that only walks a value looking for NaN or infinite floats, and counts the
+/// bytes of JSON it would take (an estimate) against [`MAX_VALUE_BYTES`].
 #[derive(Clone, Copy)]
-struct FiniteProbe;
+struct FiniteProbe<'a> {
+    used: &'a Cell<usize>,
+}
 
-macro_rules! probe_ok {
-    ($($method:ident($($arg:ty),*);)*) => {$(
-        fn $method(self, $(_: $arg),*) -> Result<(), ProbeError> {
-            Ok(())
+impl FiniteProbe<'_> {
+    fn charge(self, bytes: usize) -> Result<(), ProbeError> {
+        let used = self.used.get().saturating_add(bytes);
+        self.used.set(used);
+        if used > MAX_VALUE_BYTES {
+            return Err(ProbeError(ProbeFailure::TooLarge(
+                None,
+                format!("its JSON takes more than {} KiB", MAX_VALUE_BYTES / 1024),
+            )));
+        }
+        Ok(())
+    }
+
+    fn sequence(self, len: usize) -> Result<Self, ProbeError> {
+        if len > MAX_SEQUENCE_LEN {
+            return Err(ProbeError(ProbeFailure::TooLarge(
+                None,
+                format!("it holds a sequence of {len} elements (more than {MAX_SEQUENCE_LEN})"),
+            )));
+        }
+        self.charge(2)?;
+        Ok(self)
+    }
+}
+
+/// Digits of an integer in decimal, plus its sign.
+fn int_len(negative: bool, magnitude: u128) -> usize {
+    usize::from(negative) + magnitude.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+macro_rules! probe_ints {
+    ($($method:ident($t:ty);)*) => {$(
+        #[allow(clippy::cast_lossless)]
+        fn $method(self, v: $t) -> Result<(), ProbeError> {
+            self.charge(int_len(v < 0, v.unsigned_abs() as u128))
         }
     )*};
 }
 
-impl ser::Serializer for FiniteProbe {
+macro_rules! probe_uints {
+    ($($method:ident($t:ty);)*) => {$(
+        #[allow(clippy::cast_lossless)]
+        fn $method(self, v: $t) -> Result<(), ProbeError> {
+            self.charge(int_len(false, v as u128))
+        }
+    )*};
+}
+
+impl<'a> ser::Serializer for FiniteProbe<'a> {
     type Ok = ();
     type Error = ProbeError;
     type SerializeSeq = Self;
     type SerializeTuple = Self;
     type SerializeTupleStruct = Self;
     type SerializeTupleVariant = Self;
-    type SerializeMap = MapProbe;
+    type SerializeMap = MapProbe<'a>;
     type SerializeStruct = Self;
     type SerializeStructVariant = Self;
 
-    probe_ok! {
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
-        serialize_i64(i64); serialize_i128(i128); serialize_u8(u8); serialize_u16(u16);
-        serialize_u32(u32); serialize_u64(u64); serialize_u128(u128); serialize_char(char);
-        serialize_str(&str); serialize_bytes(&[u8]); serialize_none(); serialize_unit();
-        serialize_unit_struct(&'static str);
-        serialize_unit_variant(&'static str, u32, &'static str);
+    probe_ints! {
+        serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128);
+    }
+
+    probe_uints! {
+        serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128);
+    }
+
+    fn serialize_bool(self, _: bool) -> Result<(), ProbeError> {
+        self.charge(5)
+    }
+
+    fn serialize_char(self, _: char) -> Result<(), ProbeError> {
+        self.charge(6)
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), ProbeError> {
+        self.charge(v.len().saturating_add(2))
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), ProbeError> {
+        // A sequence of numbers in JSON.
+        self.sequence(v.len())?;
+        self.charge(v.len().saturating_mul(4))
+    }
+
+    fn serialize_none(self) -> Result<(), ProbeError> {
+        self.charge(4)
+    }
+
+    fn serialize_unit(self) -> Result<(), ProbeError> {
+        self.charge(4)
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), ProbeError> {
+        self.charge(4)
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), ProbeError> {
+        self.charge(variant.len() + 2)
     }
 
     fn serialize_f32(self, v: f32) -> Result<(), ProbeError> {
@@ -166,7 +268,8 @@ impl ser::Serializer for FiniteProbe {
 
     fn serialize_f64(self, v: f64) -> Result<(), ProbeError> {
         if v.is_finite() {
-            Ok(())
+            // The longest shortest round-trip form; most are shorter.
+            self.charge(20)
         } else {
             Err(ProbeError(ProbeFailure::NonFinite(None)))
         }
@@ -194,16 +297,16 @@ impl ser::Serializer for FiniteProbe {
         value.serialize(self)
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self, ProbeError> {
-        Ok(self)
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self, ProbeError> {
+        self.sequence(len.unwrap_or(0))
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self, ProbeError> {
-        Ok(self)
+    fn serialize_tuple(self, len: usize) -> Result<Self, ProbeError> {
+        self.sequence(len)
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, ProbeError> {
-        Ok(self)
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Self, ProbeError> {
+        self.sequence(len)
     }
 
     fn serialize_tuple_variant(
@@ -211,13 +314,17 @@ impl ser::Serializer for FiniteProbe {
         _: &'static str,
         _: u32,
         _: &'static str,
-        _: usize,
+        len: usize,
     ) -> Result<Self, ProbeError> {
-        Ok(self)
+        self.sequence(len)
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<MapProbe, ProbeError> {
-        Ok(MapProbe { key: None })
+    fn serialize_map(self, _: Option<usize>) -> Result<MapProbe<'a>, ProbeError> {
+        self.charge(2)?;
+        Ok(MapProbe {
+            probe: self,
+            key: None,
+        })
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, ProbeError> {
@@ -237,11 +344,13 @@ impl ser::Serializer for FiniteProbe {
 
 macro_rules! probe_compound {
     ($($trait:ident :: $method:ident ($($name:ident : $arg:ty),*);)*) => {$(
-        impl ser::$trait for FiniteProbe {
+        impl ser::$trait for FiniteProbe<'_> {
             type Ok = ();
             type Error = ProbeError;
 
             fn $method<T: Serialize + ?Sized>(&mut self, $($name: $arg,)* value: &T) -> Result<(), ProbeError> {
+                // A separator, and a field's quoted name and colon.
+                self.charge(1 $(+ $name.len() + 3)*)?;
                 let result = value.serialize(*self);
                 $(let result = result.map_err(|e| e.under(|| $name.to_owned()));)*
                 result
@@ -264,16 +373,18 @@ probe_compound! {
 }
 
 /// Walks a map, remembering the current key for error messages.
-struct MapProbe {
+struct MapProbe<'a> {
+    probe: FiniteProbe<'a>,
     key: Option<String>,
 }
 
-impl ser::SerializeMap for MapProbe {
+impl ser::SerializeMap for MapProbe<'_> {
     type Ok = ();
     type Error = ProbeError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ProbeError> {
-        key.serialize(FiniteProbe)?;
+        self.probe.charge(2)?;
+        key.serialize(self.probe)?;
         self.key = serde_json::to_value(key).ok().map(|k| match k {
             Value::String(s) => s,
             other => other.to_string(),
@@ -284,7 +395,7 @@ impl ser::SerializeMap for MapProbe {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeError> {
         let key = self.key.take();
         value
-            .serialize(FiniteProbe)
+            .serialize(self.probe)
             .map_err(|e| e.under(|| key.unwrap_or_default()))
     }
 
@@ -379,6 +490,47 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert("@@@", 1);
         assert!(matches!(to_json_map(&m), Err(Error::InvalidName { .. })));
+    }
+
+    #[test]
+    fn values_over_the_size_limits_are_refused_with_their_key() {
+        let data = vec![0.5f64; 1_000_000];
+        let err = to_json("data", &data).unwrap_err();
+        assert!(
+            matches!(&err, Error::TooLarge { key, what } if key == "data" && what.contains("1000000 elements")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("skip(data)"), "{err}");
+        let text = "x".repeat(MAX_VALUE_BYTES);
+        assert!(
+            matches!(to_json("notes", &text), Err(Error::TooLarge { key, .. }) if key == "notes")
+        );
+        let mut m = BTreeMap::new();
+        m.insert("small", vec![1u8]);
+        m.insert("large", vec![7u8; MAX_SEQUENCE_LEN + 1]);
+        assert!(matches!(to_json_map(&m), Err(Error::TooLarge { key, .. }) if key == "large"));
+        // Many small entries add up: 5,000 strings of 20 characters are about 110 KB.
+        let many: BTreeMap<String, String> = (0..5000)
+            .map(|i| (format!("k{i}"), "y".repeat(20)))
+            .collect();
+        assert!(matches!(
+            to_json("many", &many),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn values_under_the_limits_are_logged_whole() {
+        let layers = vec![512u32; MAX_SEQUENCE_LEN];
+        assert_eq!(
+            to_json("layers", &layers).unwrap().as_array().map(Vec::len),
+            Some(4096)
+        );
+        let text = "x".repeat(MAX_VALUE_BYTES - 10);
+        assert_eq!(to_json("notes", &text).unwrap(), Value::String(text));
+        assert_eq!(int_len(false, 0), 1);
+        assert_eq!(int_len(true, 1000), 5);
+        assert_eq!(int_len(false, u128::MAX), 39);
     }
 
     #[test]

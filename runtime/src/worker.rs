@@ -16,6 +16,7 @@ use crate::sink::{Ending, MetricEvent, Sink, Update};
 use crate::summary::{self, KeptValues};
 use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
@@ -86,6 +87,8 @@ pub(crate) struct Worker {
     sinks: Vec<Box<dyn Sink>>,
     names: Vec<Arc<str>>,
     last: Vec<Option<f64>>,
+    /// The names this run logged as outputs, which the last metric values never replace.
+    logged_outputs: HashSet<String>,
     warned_non_finite: Vec<bool>,
     batch: Vec<(u32, f64, Option<i64>, Timestamp)>,
     metric_events: u64,
@@ -122,6 +125,7 @@ impl Worker {
             sinks,
             names: Vec::new(),
             last: Vec::new(),
+            logged_outputs: HashSet::new(),
             warned_non_finite: Vec::new(),
             batch: Vec::with_capacity(1024),
             metric_events: 0,
@@ -361,6 +365,10 @@ impl Worker {
         match &update {
             Update::Inputs { values, reset } => merge_map(&mut self.record.inputs, values, *reset),
             Update::Outputs { values, reset } => {
+                if *reset {
+                    self.logged_outputs.clear();
+                }
+                self.logged_outputs.extend(values.keys().cloned());
                 merge_map(&mut self.record.outputs, values, *reset)
             }
             Update::Tags { tags, reset } => merge_tags(&mut self.record.tags, tags, *reset),
@@ -450,6 +458,10 @@ impl Worker {
                     .or_insert_with(|| json_number(*v));
             }
         }
+        // Unlike Python's end-of-run sync, the last values fill only names the run did not
+        // log as outputs itself (the returned value included): an explicit output is never
+        // replaced.
+        last_values.retain(|name, _| !self.logged_outputs.contains(name));
         if !last_values.is_empty() {
             self.apply(Update::Outputs {
                 values: last_values,

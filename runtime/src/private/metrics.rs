@@ -139,10 +139,11 @@ pub fn log_metrics<T: MetricsValue + ?Sized>(
         log::error!(target: "polytrack", "the metrics of `{function}` are not logged: {error}");
         return;
     }
-    if !metrics.skipped.is_empty() {
+    if !metrics.skipped.is_empty() && first_time(function, &metrics.skipped) {
         log::warn!(
             target: "polytrack",
-            "`{function}` returned values that are not numbers, not logged as metrics: {}",
+            "`{function}` returned values that are not numbers, not logged as metrics: {} \
+             (said once; return only numbers, or `#[serde(skip)]` the others)",
             metrics.skipped.join(", ")
         );
     }
@@ -152,6 +153,21 @@ pub fn log_metrics<T: MetricsValue + ?Sized>(
     if let Err(error) = run.log_metrics(&metrics.values, Some(step), None) {
         log::error!(target: "polytrack", "the metrics of `{function}` are not logged: {error}");
     }
+}
+
+/// Whether this is the first time `function` skipped exactly these names (a function called
+/// every epoch would otherwise repeat its warning on every call).
+fn first_time(function: &str, skipped: &[String]) -> bool {
+    static WARNED: Mutex<Vec<(String, Vec<String>)>> = Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if warned
+        .iter()
+        .any(|(f, names)| f == function && names.as_slice() == skipped)
+    {
+        return false;
+    }
+    warned.push((function.to_owned(), skipped.to_vec()));
+    true
 }
 
 #[derive(Default)]
@@ -433,3 +449,17 @@ ignore!(
     SerializeTupleVariant::serialize_field(),
     SerializeStructVariant::serialize_field(&'static str)
 );
+
+#[cfg(test)]
+mod tests {
+    use super::first_time;
+
+    #[test]
+    fn the_not_a_number_warning_is_given_once_per_function_and_names() {
+        let names = vec!["name".to_owned()];
+        assert!(first_time("validate_once", &names));
+        assert!(!first_time("validate_once", &names));
+        assert!(first_time("validate_once", &["other".to_owned()]));
+        assert!(first_time("evaluate_once", &names));
+    }
+}
