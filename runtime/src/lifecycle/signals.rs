@@ -39,7 +39,7 @@
 use super::status::STOPPED_MESSAGE;
 use super::EndAs;
 use crate::kind::Status;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,26 @@ static POLLED: AtomicBool = AtomicBool::new(false);
 static GRACE: Mutex<Duration> = Mutex::new(Duration::from_secs(10));
 /// The handler is installed (once per process).
 static INSTALLED: OnceLock<()> = OnceLock::new();
+/// Ends in progress in this process (on any thread): the signal is re-raised only after they
+/// finished, or the rows they are writing would die with the process.
+static ENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// Held while a run ends; see [`ENDING`].
+pub(crate) struct EndInProgress(());
+
+impl EndInProgress {
+    /// Counts an end in progress until dropped.
+    pub(crate) fn start() -> EndInProgress {
+        ENDING.fetch_add(1, Ordering::AcqRel);
+        EndInProgress(())
+    }
+}
+
+impl Drop for EndInProgress {
+    fn drop(&mut self) {
+        ENDING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Whether SIGTERM or SIGINT asked the process to stop (and polytrack handles them; see
 /// [`Settings::handle_signals`](crate::Settings::handle_signals)). A training loop checks it
@@ -165,6 +185,11 @@ fn stop_runs(sig: i32) {
             Ok(_) => {}
             Err(e) => log::error!("polytrack: ending the run on {name} failed: {e}"),
         }
+    }
+    // Ends the program started itself (a run it ended in the grace period) finish first.
+    let until = Instant::now() + STOP_END_TIMEOUT + Duration::from_secs(1);
+    while ENDING.load(Ordering::Acquire) > 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

@@ -51,6 +51,9 @@ impl Drop for RunGuard {
             return;
         };
         if shared.ended.load(Ordering::Acquire) {
+            // Ended already, or ending on another thread (a stop signal's): wait for it, so
+            // the process does not exit while the run's last rows are being written.
+            let _ = shared.first_report(shared.end_timeout);
             return;
         }
         let result = if std::thread::panicking() {

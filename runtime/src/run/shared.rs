@@ -232,8 +232,9 @@ impl Shared {
         } = crate::lifecycle::signals::adjust_end(end);
         let end_timeout = timeout.map_or(self.end_timeout, |t| t.min(self.end_timeout));
         if self.ended.swap(true, Ordering::AcqRel) {
-            return lock(&self.final_report).clone().ok_or(Error::Ended);
+            return self.first_report(end_timeout);
         }
+        let _ending = crate::lifecycle::signals::EndInProgress::start();
         set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
         LIVE.fetch_sub(1, Ordering::AcqRel);
         HAD_RUN.store(true, Ordering::Relaxed);
@@ -289,6 +290,21 @@ impl Shared {
             log::warn!("polytrack: {report}");
         }
         Ok(self.keep(report))
+    }
+
+    /// The report of the end another thread started (a stop signal's, say), once it is done:
+    /// a second end returns when the run's data is written, not before.
+    pub(super) fn first_report(&self, end_timeout: Duration) -> Result<EndReport, Error> {
+        let until = Instant::now() + end_timeout + Duration::from_secs(1);
+        loop {
+            if let Some(report) = lock(&self.final_report).clone() {
+                return Ok(report);
+            }
+            if Instant::now() >= until {
+                return Err(Error::Ended);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     fn keep(&self, report: EndReport) -> EndReport {
