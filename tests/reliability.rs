@@ -366,3 +366,49 @@ fn outputs_never_follow_a_link_out_of_the_run() {
     assert!(outputs.join("ckpt/epoch1/w.bin").is_file());
     assert!(run.end().unwrap().is_complete());
 }
+
+#[test]
+fn names_and_timestamps_that_would_poison_files_are_refused_at_the_call() {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let root = scratch("rel-validate");
+    let run = polytrack::init_with(
+        Settings::new()
+            .offline(true)
+            .offline_root(&root)
+            .env([("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")]),
+    )
+    .unwrap();
+    let long = "x".repeat(10_000);
+    let err = run.log_metric(&long, 1.0).unwrap_err();
+    assert!(
+        matches!(err, Error::NameTooLong { bytes: 10_000, .. }),
+        "{err:?}"
+    );
+    assert!(run
+        .log_artifact_ref("/etc/hostname", polytrack::ArtifactKind::File, Some(&long))
+        .is_err());
+    // Milliseconds taken for seconds: the year 19958 traceml cannot read.
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let bad = UNIX_EPOCH + Duration::from_secs(millis / 1000 * 300);
+    let err = run
+        .log_metric_with("loss", 0.5, Some(1), Some(bad))
+        .unwrap_err();
+    assert!(matches!(err, Error::TimestampOutOfRange { .. }), "{err:?}");
+    assert!(run
+        .log_metrics(&[("loss", 0.5)], Some(1), Some(bad))
+        .is_err());
+    run.log_metric_with("loss", 0.25, Some(2), Some(SystemTime::now()))
+        .unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    assert!(run.end().unwrap().is_complete());
+    // Nothing of the refused calls was written: one metric file, with the one good row.
+    let metrics = root.join("runs").join(&uuid).join("events/metric");
+    let files: Vec<_> = std::fs::read_dir(&metrics).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rows = std::fs::read_to_string(metrics.join("loss.plx")).unwrap();
+    assert_eq!(rows.lines().count(), 2, "{rows}");
+    assert!(rows.trim_end().ends_with("|0.25"), "{rows}");
+}

@@ -29,6 +29,25 @@ pub enum Error {
         /// The name as given.
         name: String,
     },
+    /// A name is longer, once sanitized, than a file name and Polyaxon allow (200 bytes).
+    /// Nothing was recorded.
+    NameTooLong {
+        /// The start of the name as given.
+        name: String,
+        /// Its length in bytes, sanitized.
+        bytes: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// An explicit timestamp outside the years Polyaxon's readers parse. Nothing was recorded.
+    TimestampOutOfRange {
+        /// The timestamp given.
+        timestamp: std::time::SystemTime,
+        /// The first year accepted.
+        min_year: i32,
+        /// The last year accepted.
+        max_year: i32,
+    },
     /// A value that JSON cannot carry (NaN or an infinity inside inputs or outputs).
     NonFinite {
         /// The key under which it was logged.
@@ -158,6 +177,20 @@ impl fmt::Display for Error {
                 f,
                 "invalid name {name:?}: it is empty after Polyaxon's name sanitization; use \
                  letters, digits, '_', '-', '.', '/' or spaces"
+            ),
+            Error::NameTooLong { name, bytes, max } => write!(
+                f,
+                "name {name:?} is {bytes} bytes long; at most {max} bytes fit a file name and \
+                 a Polyaxon name"
+            ),
+            Error::TimestampOutOfRange {
+                timestamp,
+                min_year,
+                max_year,
+            } => write!(
+                f,
+                "timestamp {timestamp:?} is outside the years {min_year} to {max_year} that \
+                 Polyaxon's readers parse (seconds taken for milliseconds?)"
             ),
             Error::NonFinite { key } => write!(
                 f,

@@ -55,6 +55,7 @@ mod fqn;
 mod id;
 mod kind;
 mod lifecycle;
+mod limits;
 mod lineage;
 pub mod logs;
 mod macros;

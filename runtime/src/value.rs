@@ -38,9 +38,11 @@ impl MetricValue for bool {
 
 /// Sanitizes a name with Polyaxon's fqn rule, or says why it cannot be used.
 pub(crate) fn sanitize(name: &str) -> Result<String, Error> {
-    to_fqn_name(name).ok_or_else(|| Error::InvalidName {
+    let sanitized = to_fqn_name(name).ok_or_else(|| Error::InvalidName {
         name: name.to_owned(),
-    })
+    })?;
+    crate::limits::check_name(name, &sanitized)?;
+    Ok(sanitized)
 }
 
 /// The most JSON one input or output value may take, about (estimated while walking it).

@@ -135,6 +135,9 @@ impl Run {
         let Some(shared) = &self.inner else {
             return Ok(());
         };
+        if let Some(t) = timestamp {
+            crate::limits::check_timestamp(t)?;
+        }
         let value = value.to_f64();
         let cached = LOCAL.try_with(|local| {
             let mut cache = local.cache.try_borrow_mut().ok()?;
@@ -157,6 +160,9 @@ impl Run {
         let Some(shared) = &self.inner else {
             return Ok(());
         };
+        if let Some(t) = timestamp {
+            crate::limits::check_timestamp(t)?;
+        }
         let log_all = |names: &mut Names| shared.metrics(names, metrics, step, timestamp);
         LOCAL
             .try_with(|local| Some(log_all(&mut local.cache.try_borrow_mut().ok()?.names)))
