@@ -3,6 +3,8 @@
 //! `#[track_run]` starts a run, logs the hyperparameters (the fields of `Hyperparams`) as its
 //! inputs, the returned `Results` as its outputs, and ends it as succeeded (or failed, if
 //! `train` returned an error or panicked). Inside, `polytrack::log_metric_at` reaches the run.
+//! Progress is logged through `tracing`: printed by the `fmt` layer and, through
+//! `polytrack::logs::layer()`, recorded into the run's logs (Polyaxon's Logs tab).
 //!
 //! Offline by default (the run goes to `$POLYAXON_OFFLINE_ROOT/runs/<uuid>`, default
 //! `/tmp/plx/offline`); the environment Polyaxon sets in a cluster makes it a managed run.
@@ -14,6 +16,7 @@
 use polytrack::track_run;
 use polytrack_examples::{init_logging, Rng};
 use serde::Serialize;
+use tracing_subscriber::prelude::*;
 
 /// Logged as the run's inputs, one per field.
 #[derive(Serialize)]
@@ -53,6 +56,11 @@ fn train(hp: Hyperparams) -> Results {
             / hp.samples as f64
     };
 
+    tracing::info!(
+        samples = hp.samples,
+        features = hp.features,
+        "training on synthetic data"
+    );
     let mut w = vec![0.0; hp.features];
     let mut b = 0.0;
     let mut step = 0i64;
@@ -78,16 +86,17 @@ fn train(hp: Hyperparams) -> Results {
             step += 1;
             // Tracking never stops the training: a failed log call is reported, not fatal.
             if let Err(e) = polytrack::log_metric_at("train/loss", loss / n, step) {
-                eprintln!("tracking: {e}");
+                tracing::warn!("tracking: {e}");
             }
         }
         let epoch_mse = mse(&w, b);
         if let Err(e) = polytrack::log_metrics!(step = epoch; mse = epoch_mse, bias = b) {
-            eprintln!("tracking: {e}");
+            tracing::warn!("tracking: {e}");
         }
+        tracing::info!(epoch, mse = epoch_mse, bias = b, "epoch done");
     }
     if let Ok(dir) = polytrack::get_artifacts_path(None) {
-        println!("run folder: {}", dir.display());
+        tracing::info!("run folder: {}", dir.display());
     }
     Results {
         final_mse: mse(&w, b),
@@ -98,6 +107,10 @@ fn train(hp: Hyperparams) -> Results {
 
 fn main() {
     init_logging();
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(polytrack::logs::layer())
+        .init();
     let results = train(Hyperparams {
         learning_rate: 0.05,
         epochs: 20,

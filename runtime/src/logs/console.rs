@@ -19,7 +19,7 @@
 //! through one pipe, which keeps their interleaving too; otherwise each keeps its own order.
 //! Stopping restores file descriptors 1 and 2 and drains what is left, within a deadline.
 
-use super::line::{text_of, LineSplitter, LogLine};
+use super::line::{text_of, Line, LineSplitter};
 use super::route::LineSink;
 use crate::error::Error;
 use crate::util::lock;
@@ -31,8 +31,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The most bytes of lines waiting for the forwarder; beyond it lines are refused (counted).
 const MAX_PENDING_BYTES: usize = 16 * 1024 * 1024;
-/// Chunks of output waiting for the terminal; beyond it output skips the terminal (counted).
+/// Chunks, and bytes, of output waiting for the terminal; beyond either, output skips the
+/// terminal (counted).
 const TEE_CHUNKS: usize = 256;
+const TEE_BYTES: u64 = 1024 * 1024;
+/// The longest stopping waits for a stalled terminal to take the last output.
+const TEE_AFTER_STOP: Duration = Duration::from_secs(1);
 /// Lines handed to the run at once.
 const BATCH: usize = 4096;
 /// An unfinished line (a prompt, a `print!` without newline) is recorded after this long.
@@ -70,16 +74,20 @@ struct Shared {
     stopping: AtomicBool,
     refused: AtomicU64,
     terminal_dropped: AtomicU64,
+    /// Bytes handed to the tee and not yet written.
+    tee_queued: AtomicU64,
 }
 
 struct State {
     streams: Vec<Stream>,
-    pending: VecDeque<LogLine>,
+    pending: VecDeque<Line>,
     pending_bytes: usize,
     /// `None` once the reader is done.
     tee: Option<SyncSender<(usize, Vec<u8>)>>,
     reader_done: bool,
     buf: Vec<u8>,
+    /// The time of the last queued line.
+    last_at: SystemTime,
 }
 
 struct Stream {
@@ -112,7 +120,7 @@ impl Console {
     }
 
     /// Queues a line recorded by the layer or the bridge, after what the pipes hold now.
-    pub(crate) fn push_line(&self, line: LogLine) -> Result<(), Error> {
+    pub(crate) fn push_line(&self, line: Line) -> Result<(), Error> {
         let accepted = {
             let mut state = lock(&self.shared.state);
             sys::drain(&self.shared, &mut state);
@@ -151,8 +159,18 @@ impl Console {
                  when it ended"
             );
         }
-        if stopper.tee_done.recv_timeout(left(deadline)).is_err() {
-            log::warn!("polytrack: the terminal did not take the last console output in time");
+        if stopper
+            .tee_done
+            .recv_timeout(left(deadline).min(TEE_AFTER_STOP))
+            .is_err()
+        {
+            let left = self.shared.tee_queued.swap(0, Ordering::Relaxed);
+            self.shared
+                .terminal_dropped
+                .fetch_add(left, Ordering::Relaxed);
+            log::warn!(
+                "polytrack: the terminal did not take the last {left} byte(s) of console output"
+            );
         }
         ConsoleReport {
             refused_lines: self.shared.refused.load(Ordering::Relaxed),
@@ -169,11 +187,20 @@ impl Drop for Console {
 
 impl Shared {
     /// Queues `line`; false (counted) when the queue is full.
-    fn queue(&self, state: &mut State, line: LogLine) -> bool {
+    ///
+    /// Polyaxon's server sorts a run's log lines by time before serving them, so the queue's
+    /// times never go back: a line read from a pipe is stamped when it is read, and one recorded
+    /// directly just before it (stamped earlier) comes after it here.
+    fn queue(&self, state: &mut State, mut line: Line) -> bool {
         let size = line.text.len() + LINE_OVERHEAD;
         if state.pending_bytes + size > MAX_PENDING_BYTES {
             self.refused.fetch_add(1, Ordering::Relaxed);
             return false;
+        }
+        if line.at < state.last_at {
+            line.at = state.last_at;
+        } else {
+            state.last_at = line.at;
         }
         state.pending_bytes += size;
         state.pending.push_back(line);
@@ -193,18 +220,27 @@ impl Shared {
             let stream = &mut streams[i];
             stream
                 .splitter
-                .feed(bytes, &mut |l| lines.extend(LogLine::new(now, &text_of(l))));
+                .feed(bytes, &mut |l| lines.extend(Line::new(now, &text_of(l))));
             stream.partial_since = if stream.splitter.has_partial() {
                 stream.partial_since.or_else(|| Some(Instant::now()))
             } else {
                 None
             };
             if let Some(tee) = tee {
-                if let Err(TrySendError::Full((_, b)) | TrySendError::Disconnected((_, b))) =
-                    tee.try_send((stream.terminal, bytes.to_vec()))
-                {
-                    self.terminal_dropped
-                        .fetch_add(b.len() as u64, Ordering::Relaxed);
+                let n = bytes.len() as u64;
+                let room = self.tee_queued.load(Ordering::Relaxed) + n <= TEE_BYTES;
+                let sent = room && {
+                    self.tee_queued.fetch_add(n, Ordering::Relaxed);
+                    match tee.try_send((stream.terminal, bytes.to_vec())) {
+                        Ok(()) => true,
+                        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                            self.tee_queued.fetch_sub(n, Ordering::Relaxed);
+                            false
+                        }
+                    }
+                };
+                if !sent {
+                    self.terminal_dropped.fetch_add(n, Ordering::Relaxed);
                 }
             }
         }
@@ -224,7 +260,7 @@ impl Shared {
             if due {
                 stream
                     .splitter
-                    .finish(&mut |l| lines.extend(LogLine::new(now, &text_of(l))));
+                    .finish(&mut |l| lines.extend(Line::new(now, &text_of(l))));
                 stream.partial_since = None;
             }
         }
@@ -238,7 +274,7 @@ impl Shared {
     fn forward(&self) {
         let mut failures = 0u64;
         loop {
-            let batch: Vec<LogLine> = {
+            let batch: Vec<Line> = {
                 let mut state = lock(&self.state);
                 while state.pending.is_empty() && !state.reader_done {
                     state = self
@@ -251,7 +287,7 @@ impl Shared {
                     return;
                 }
                 let n = state.pending.len().min(BATCH);
-                let batch: Vec<LogLine> = state.pending.drain(..n).collect();
+                let batch: Vec<Line> = state.pending.drain(..n).collect();
                 let bytes: usize = batch.iter().map(|l| l.text.len() + LINE_OVERHEAD).sum();
                 state.pending_bytes = state.pending_bytes.saturating_sub(bytes);
                 batch
@@ -283,6 +319,11 @@ fn tee(terminals: Vec<std::fs::File>, rx: Receiver<(usize, Vec<u8>)>, shared: Ar
                 .terminal_dropped
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         }
+        let _ = shared
+            .tee_queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
+                Some(q.saturating_sub(bytes.len() as u64))
+            });
     }
 }
 
@@ -352,11 +393,13 @@ mod sys {
                 tee: Some(tee_tx),
                 reader_done: false,
                 buf: vec![0; 64 * 1024],
+                last_at: SystemTime::UNIX_EPOCH,
             }),
             queued: Condvar::new(),
             stopping: AtomicBool::new(false),
             refused: AtomicU64::new(0),
             terminal_dropped: AtomicU64::new(0),
+            tee_queued: AtomicU64::new(0),
         });
         let (forwarder_tx, forwarder_done) = sync_channel(1);
         let (tee_done_tx, tee_done) = sync_channel(1);
@@ -599,7 +642,7 @@ mod tests {
         let console = Console::start(sink.clone()).expect("capture starts");
         for i in 0..50 {
             let _ = std::io::stdout().write_all(format!("printed {i}\n").as_bytes());
-            let line = LogLine::new(SystemTime::now(), &format!("logged {i}"));
+            let line = Line::new(SystemTime::now(), &format!("logged {i}"));
             assert!(console.push_line(line.expect("not empty")).is_ok());
         }
         console.stop(Duration::from_secs(5));

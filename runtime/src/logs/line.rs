@@ -14,30 +14,30 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 
 /// One line for the run's logs: when it was written and its text (stripped, never empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct LogLine {
+pub(crate) struct Line {
     /// When the line was written (taken on the writing thread).
     pub(crate) at: SystemTime,
     /// The line, without surrounding whitespace.
     pub(crate) text: String,
 }
 
-impl LogLine {
+impl Line {
     /// A line of `text`, stripped as Polyaxon strips it; `None` when nothing is left.
-    pub(crate) fn new(at: SystemTime, text: &str) -> Option<LogLine> {
+    pub(crate) fn new(at: SystemTime, text: &str) -> Option<Line> {
         let text = text.trim();
-        (!text.is_empty()).then(|| LogLine {
+        (!text.is_empty()).then(|| Line {
             at,
             text: text.to_owned(),
         })
     }
 
-    /// [`LogLine::new`] for a `String` the caller built, reusing its buffer when it needs no
+    /// [`Line::new`] for a `String` the caller built, reusing its buffer when it needs no
     /// stripping.
-    pub(crate) fn from_string(at: SystemTime, text: String) -> Option<LogLine> {
+    pub(crate) fn from_string(at: SystemTime, text: String) -> Option<Line> {
         if text.len() == text.trim().len() {
-            (!text.is_empty()).then_some(LogLine { at, text })
+            (!text.is_empty()).then_some(Line { at, text })
         } else {
-            LogLine::new(at, &text)
+            Line::new(at, &text)
         }
     }
 }
@@ -194,13 +194,13 @@ mod tests {
     #[test]
     fn lines_are_stripped_and_empty_ones_dropped() {
         let now = SystemTime::now();
-        assert_eq!(LogLine::new(now, "  \t "), None);
+        assert_eq!(Line::new(now, "  \t "), None);
         assert_eq!(
-            LogLine::new(now, "  x y \n").map(|l| l.text),
+            Line::new(now, "  x y \n").map(|l| l.text),
             Some("x y".into())
         );
         assert_eq!(
-            LogLine::from_string(now, "kept".to_owned()).map(|l| l.text),
+            Line::from_string(now, "kept".to_owned()).map(|l| l.text),
             Some("kept".into())
         );
     }

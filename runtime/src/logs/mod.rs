@@ -25,10 +25,6 @@
 //! Only one run at a time records the process's logs: the first one started; a run started
 //! while it is active (a nested run, a sweep's trial) records none and says so once.
 
-// Runs attach once the writer takes log lines (`Run::emit_logs`); until then only the tests
-// drive the route.
-#![allow(dead_code, unused_imports)]
-
 mod bridge;
 mod console;
 #[cfg(feature = "tracing")]
@@ -40,10 +36,44 @@ pub use bridge::LogBridge;
 #[cfg(feature = "tracing")]
 pub use layer::{layer, Layer};
 
-pub(crate) use line::LogLine;
-pub(crate) use route::{attach, detach, LineSink, LogsReport};
+pub(crate) use route::detach;
 
+use crate::error::Error;
+use line::Line;
+use route::LineSink;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A run's lines go through its writer queue, as every event does.
+impl LineSink for crate::Run {
+    fn emit_lines(&self, lines: Vec<Line>) -> Result<(), Error> {
+        self.emit_logs(
+            lines
+                .into_iter()
+                .map(|line| crate::event::LogLine {
+                    timestamp: crate::timestamp::Timestamp::from_system_time(line.at),
+                    text: line.text,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Makes run `id` the one that records the process's logs, capturing the console too when
+/// `capture_console` (a capture that cannot start is logged, and the run records the layer's
+/// and the bridge's lines anyway).
+pub(crate) fn attach_run(id: u64, run: &crate::Run, capture_console: bool) {
+    let sink: Arc<dyn LineSink> = Arc::new(run.clone());
+    match route::attach(id, Arc::clone(&sink), capture_console) {
+        Ok(_) => {}
+        Err(e) => {
+            log::warn!("polytrack: console capture is off: {e}");
+            if let Err(e) = route::attach(id, sink, false) {
+                log::warn!("polytrack: this run records no logs: {e}");
+            }
+        }
+    }
+}
 
 /// Set once a layer or a bridge was created: the program's logs then reach the run through it,
 /// and console capture (which would record its printed copy a second time) is opt-in.

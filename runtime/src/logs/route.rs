@@ -7,7 +7,7 @@
 //! sweep's trial on another thread) records no logs, and says so once.
 
 use super::console::{Console, ConsoleReport};
-use super::line::LogLine;
+use super::line::Line;
 use crate::error::Error;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 pub(crate) trait LineSink: Send + Sync + 'static {
     /// Queues `lines`, in order, for the run's `plxlogs/`. Never blocks for long: refuses with
     /// [`Error::Backpressure`] instead.
-    fn emit_lines(&self, lines: Vec<LogLine>) -> Result<(), Error>;
+    fn emit_lines(&self, lines: Vec<Line>) -> Result<(), Error>;
 }
 
 /// Whether a run is attached: the only thing a log call reads when none is.
@@ -143,7 +143,7 @@ fn emit_attached(at: SystemTime, text: String) {
     if EMITTING.with(Cell::get) || super::on_own_thread() {
         return; // logged from inside the handing-over itself, or by polytrack: never fed back
     }
-    let Some(line) = LogLine::from_string(at, text) else {
+    let Some(line) = Line::from_string(at, text) else {
         return;
     };
     let route = match ROUTE.read() {
@@ -182,7 +182,7 @@ pub(crate) mod tests {
     }
 
     impl LineSink for Collect {
-        fn emit_lines(&self, lines: Vec<LogLine>) -> Result<(), Error> {
+        fn emit_lines(&self, lines: Vec<Line>) -> Result<(), Error> {
             if self.refuse.load(Ordering::Relaxed) {
                 return Err(Error::Backpressure {
                     waited: Duration::ZERO,
@@ -233,7 +233,7 @@ pub(crate) mod tests {
     fn a_line_logged_while_handing_one_over_is_not_fed_back() {
         struct Echo(Collect);
         impl LineSink for Echo {
-            fn emit_lines(&self, lines: Vec<LogLine>) -> Result<(), Error> {
+            fn emit_lines(&self, lines: Vec<Line>) -> Result<(), Error> {
                 emit(|| "echo".into()); // a logger that logs from inside the sink
                 self.0.emit_lines(lines)
             }

@@ -231,6 +231,8 @@ impl Shared {
             timeout,
         } = crate::lifecycle::signals::adjust_end(end);
         let end_timeout = timeout.map_or(self.end_timeout, |t| t.min(self.end_timeout));
+        // Captured lines go into the run before it stops taking events.
+        let logs = crate::logs::detach(self.id, end_timeout.min(Duration::from_secs(5)));
         if self.ended.swap(true, Ordering::AcqRel) {
             return self.first_report(end_timeout);
         }
@@ -286,6 +288,7 @@ impl Shared {
                 end_timeout
             )),
         }
+        report.undelivered.extend(logs.undelivered());
         if !report.undelivered.is_empty() {
             log::warn!("polytrack: {report}");
         }

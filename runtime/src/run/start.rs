@@ -71,12 +71,17 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
         }
         return Ok(RunGuard { run: Run::noop() });
     }
+    let (track_logs, capture_console) = (resolved.track_logs, resolved.capture_console);
     let run = start(resolved, settings.recorder.take())?;
     if reach == Reach::Process {
         set_stack(|stack| stack.push(run.clone()));
     }
     // Counted after it is on the stack, so no call sees a live run that it cannot find.
     LIVE.fetch_add(1, Ordering::AcqRel);
+    // The process's logs go to the first run that records them, whatever its reach.
+    if let (true, Some(shared)) = (track_logs, &run.inner) {
+        crate::logs::attach_run(shared.id, &run, capture_console);
+    }
     Ok(RunGuard { run })
 }
 
