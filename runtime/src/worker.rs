@@ -286,8 +286,9 @@ impl Worker {
             Value::Null => Ok(value),
             _ => kind.check(&value).map(|()| value),
         });
-        // The payload's bytes are gone: give them back to the callers' budget.
-        drop(reservation);
+        // The reservation (the payload's bytes, then its encoded row) is held until the sinks
+        // have the row: it goes back to the callers' budget when this function returns.
+        let _reservation = reservation;
         let value = match encoded {
             Ok(value) => value,
             Err(e) => {
