@@ -116,7 +116,9 @@ fn images_until_end(b: Bencher) {
         });
 }
 
-/// Background throughput: 20 histograms of 1,000,000 values logged, then `end()`.
+/// Background throughput: 20 histograms of 1,000,000 values logged, then `end()`. The 160 MB
+/// of values queued at once exceed the default 64 MiB payload budget (the run would rightly
+/// refuse them with `Backpressure`), so this run gets a 256 MiB budget.
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn histograms_until_end(b: Bencher) {
     let n: usize = if common::is_smoke() { 2 } else { 20 };
@@ -128,7 +130,8 @@ fn histograms_until_end(b: Bencher) {
     b.counter(ItemsCount::new(n))
         .with_inputs(|| {
             let dir = TempDir::new("events-hists");
-            let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
+            let settings = offline(dir.path()).payload_budget(256 << 20);
+            let run = polytrack::init_with(settings).expect("the run starts");
             (dir, run)
         })
         .bench_values(|(dir, run)| {
