@@ -54,9 +54,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = match scenario.as_str() {
         "sources" => {
             let host = args.get(2).map(String::as_str);
-            tracing_subscriber::registry()
-                .with(polytrack::logs::layer())
-                .init();
+            // `set_global_default`, not `.init()`: with tracing-subscriber's `tracing-log`
+            // feature (which other workspace members turn on) `.init()` also installs a `log`
+            // logger, and this scenario installs polytrack's own `log` bridge.
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(polytrack::logs::layer()),
+            )?;
             polytrack::logs::LogBridge::new().wrap(Stderr).install()?;
             let run = polytrack::init_with(
                 settings(root, host)
