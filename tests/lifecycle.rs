@@ -263,13 +263,26 @@ fn external_calls_reach_the_server_as_the_python_clients_do() {
     };
     let (rs_conditions, py_conditions) = (statuses(&rs_uuid), statuses(&py_uuid));
     // The `created` condition is the create request's (polytrack's `runs/sync` carries the
-    // client's, Python's plain create gets the server's `ModelManager` one); every condition
-    // the calls made is the same.
+    // client's, Python's plain create gets the server's `ModelManager` one). After it, every
+    // condition the calls made, in order. Python sends `log_status` with `async_req=True`, so
+    // its `processing` can reach the server after `stopped` (which then refuses it) or race
+    // another status write: its list may miss a condition, never hold one polytrack lacks.
+    // polytrack's statuses go through the run's one ordered queue and must all be there.
+    let made = |t: &str, r: &str, m: &str| (t.to_owned(), r.to_owned(), m.to_owned());
     assert_eq!(rs_conditions[0].0, "created");
-    assert_eq!(rs_conditions[1..], py_conditions[1..]);
-    assert!(rs_conditions
-        .iter()
-        .any(|c| c.0 == "processing" && c.1 == "Loader"));
+    assert_eq!(
+        rs_conditions[1..],
+        [
+            made("running", "PolyaxonClient", "Operation is running"),
+            made("processing", "Loader", "loading data"),
+            made("stopped", "PolyaxonClient", "Operation is stopped"),
+        ]
+    );
+    let mut rest = rs_conditions[1..].iter();
+    assert!(
+        py_conditions[1..].iter().all(|c| rest.any(|r| r == c)),
+        "Python's conditions {py_conditions:?} are not an ordered part of polytrack's {rs_conditions:?}"
+    );
 
     let lineage = |uuid: &str| -> Vec<Value> {
         api.get(&format!(
