@@ -10,7 +10,8 @@
 # Pins: scripts/requirements-test.txt (top level) + scripts/constraints-test.txt (full lock).
 # A marker file inside the venv records a hash of both files and of the interpreter version;
 # when it differs (a pin changed), the venv is rebuilt from scratch.
-# Needs only python3 (with the venv/ensurepip module) and access to PyPI (or a pip mirror).
+# Needs only python3 (3.11 to 3.14) and access to PyPI (or a pip mirror). Without ensurepip
+# (Debian's python3 without python3-venv) pip comes from Debian's python3-pip-whl wheel.
 set -euo pipefail
 
 log() { echo "[test-env.sh] $*" >&2; }
@@ -98,12 +99,53 @@ else
     log "creating venv $VENV (python $py_version)"
 fi
 
-"$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 \
-    || die "python3 lacks the 'venv'/'ensurepip' modules. On Debian/Ubuntu: apt-get install python3-venv"
+"$PYTHON" -c 'import venv' >/dev/null 2>&1 \
+    || die "'$PYTHON' lacks the standard 'venv' module (a stripped-down build); install a full CPython 3.11 to 3.14"
 
-if ! "$PYTHON" -m venv "$VENV"; then
+# A pip wheel for a venv made without ensurepip: Debian's and Ubuntu's python3 ship without
+# ensurepip's wheels unless python3-venv is installed. The wheel comes from the system's
+# python3-pip-whl if present, else from Debian's own package archive through apt (the
+# ordinary client, no root needed once its package lists exist; as root they are refreshed
+# when empty). Prints the wheel's path.
+find_pip_wheel() {
+    local whl
+    whl="$(ls "${POLYTRACK_SYSTEM_WHEELS:-/usr/share/python-wheels}"/pip-*.whl 2>/dev/null | sort -V | tail -n 1 || true)"
+    if [[ -n "$whl" ]]; then
+        echo "$whl"
+        return 0
+    fi
+    command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || return 1
+    local dir="$PIP_TMP"
+    if ! (cd "$dir" && apt-get download python3-pip-whl >&2); then
+        [[ "$(id -u)" -eq 0 ]] || return 1
+        log "apt's package lists look empty: apt-get update"
+        apt-get update >&2 || return 1
+        (cd "$dir" && apt-get download python3-pip-whl >&2) || return 1
+    fi
+    dpkg-deb -x "$dir"/python3-pip-whl_*.deb "$dir/x" || return 1
+    whl="$(ls "$dir"/x/usr/share/python-wheels/pip-*.whl 2>/dev/null | sort -V | tail -n 1 || true)"
+    [[ -n "$whl" ]] || return 1
+    echo "$whl"
+}
+
+# POLYTRACK_TEST_ENV_NO_ENSUREPIP=1 takes the no-ensurepip path on any machine, and
+# POLYTRACK_SYSTEM_WHEELS=<empty dir> the apt path within it (to test them).
+if [[ "${POLYTRACK_TEST_ENV_NO_ENSUREPIP:-0}" != "1" ]] && "$PYTHON" -m venv "$VENV" >&2; then
+    :
+else
     rm -rf -- "$VENV"
-    die "'$PYTHON -m venv $VENV' failed (on Debian/Ubuntu: apt-get install python3-venv)"
+    log "'$PYTHON -m venv' cannot install pip here (no ensurepip, e.g. Debian without python3-venv): a venv without pip, then pip from a wheel"
+    "$PYTHON" -m venv --without-pip "$VENV" >&2 || { rm -rf -- "$VENV"; die "'$PYTHON -m venv --without-pip $VENV' failed"; }
+    PIP_TMP="$(mktemp -d "${TMPDIR:-/tmp}/polytrack-pip.XXXXXX")"
+    chmod 755 "$PIP_TMP"   # apt downloads as its own user
+    pip_whl="$(find_pip_wheel)" || {
+        rm -rf -- "$VENV" "$PIP_TMP"
+        die "no pip for the venv: install python3-venv (Debian/Ubuntu: apt-get install python3-venv) or python3-pip-whl"
+    }
+    log "installing pip from $pip_whl"
+    "$VENV/bin/python" "$pip_whl/pip" install --disable-pip-version-check --no-input -q --no-index "$pip_whl" >&2 \
+        || { rm -rf -- "$VENV" "$PIP_TMP"; die "installing pip from $pip_whl into $VENV failed"; }
+    rm -rf -- "$PIP_TMP"
 fi
 
 install_ok=1
