@@ -219,6 +219,17 @@ fn log_every_kind(run: &polytrack::Run, files: &Path) -> Value {
     )
     .unwrap();
 
+    // Files logged as they are: a real 16-bit stereo WAV, and an MP4 (bytes only: it is
+    // copied, never decoded) whose upper-case extension names its content type.
+    let pcm: Vec<i16> = (0..600).map(|i| ((i * 97) % 2000 - 1000) as i16).collect();
+    let voice = files.join("voice.wav");
+    std::fs::write(&voice, wav_bytes(16_000, 2, &pcm)).unwrap();
+    run.log_audio_file(&voice, None, Some(2)).unwrap();
+    let spin = files.join("spin.MP4");
+    let spin_bytes = b"\x00\x00\x00\x18ftypmp42 not really a movie".to_vec();
+    std::fs::write(&spin, &spin_bytes).unwrap();
+    run.log_video_file(&spin, None, None).unwrap();
+
     let figure = json!({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": [{"a": 1, "b": 0.5}, {"a": 2, "b": 0.25}]},
         "mark": "line", "encoding": {"x": {"field": "a"}, "y": {"field": "b"}}});
@@ -292,6 +303,10 @@ fn log_every_kind(run: &polytrack::Run, files: &Path) -> Value {
         "image_file": {"name": "photo", "path": "assets/image/photo_5.jpeg", "bytes": photo_bytes},
         "audio": {"name": "clip", "samples": samples, "sample_rate": 8000},
         "video": {"name": "movie", "data": frames, "shape": [3, 4, 6, 3]},
+        "audio_file": {"name": "voice", "path": "assets/audio/voice_2.wav", "source": voice,
+            "sample_rate": 16_000, "channels": 2, "samples": pcm},
+        "video_file": {"name": "spin", "path": "assets/video/spin.mp4", "source": spin,
+            "content_type": "mp4", "bytes": spin_bytes},
         "chart": {"name": "loss_chart", "figure": figure},
         "dataframe": {"name": "table", "rows": df_json, "step": 2},
         "model": {"name": "net", "content": "model bytes", "framework": "burn", "spec": spec, "step": 2},
@@ -299,6 +314,28 @@ fn log_every_kind(run: &polytrack::Run, files: &Path) -> Value {
         "artifact": {"name": "acts", "kind": "tensor", "content": "tensor bytes"},
         "artifact_outputs": {"name": "notes", "path": "outputs/notes.txt"},
     })
+}
+
+/// A 16-bit PCM WAV file, as Python's `wave` module writes one.
+fn wav_bytes(sample_rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
+    let data = u32::try_from(samples.len() * 2).unwrap();
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * u32::from(channels) * 2).to_le_bytes());
+    out.extend_from_slice(&(channels * 2).to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
 }
 
 fn offline_run(label: &str) -> (polytrack::RunGuard, PathBuf, PathBuf) {
@@ -355,6 +392,7 @@ fn every_kind_reads_back_with_polyaxons_readers_and_matches_the_references() {
             "artifact:outputs",
             "artifact:step",
             "audio",
+            "audio:file",
             "chart",
             "confusion",
             "curve:custom",
@@ -383,7 +421,53 @@ fn every_kind_reads_back_with_polyaxons_readers_and_matches_the_references() {
             "np_histogram",
             "text",
             "video",
+            "video:file",
         ]
+    );
+}
+
+#[test]
+fn audio_and_video_files_that_cannot_be_copied_are_reported_and_lose_nothing_else() {
+    let (run, root, dir) = offline_run("events-bad-files");
+    let folder = root.join("clips");
+    std::fs::create_dir_all(&folder).unwrap();
+    let missing = root.join("gone.wav");
+    // Both calls return at once: the copy, and its failure, are the writer's.
+    run.log_audio_file(&missing, None, Some(1)).unwrap();
+    run.log_video_file(&folder, None, Some(1)).unwrap();
+    let err = run.log_audio_file(&missing, Some("@@"), None);
+    assert!(
+        matches!(err, Err(polytrack::Error::InvalidName { .. })),
+        "{err:?}"
+    );
+    let good = root.join("ok.gif");
+    std::fs::write(&good, b"GIF89a").unwrap();
+    run.log_video_file(&good, None, Some(2)).unwrap();
+    let report = run.end().unwrap();
+    assert!(!report.is_complete(), "{report}");
+    for needle in ["gone.wav", "clips is a folder, not a file"] {
+        assert!(
+            report.errors.iter().any(|e| e.contains(needle)),
+            "{needle:?} not in {:?}",
+            report.errors
+        );
+    }
+    assert!(
+        !dir.join("events/audio").exists(),
+        "no row for a failed copy"
+    );
+    assert!(!dir.join("assets/video/clips_1").exists());
+    let rows = std::fs::read_to_string(dir.join("events/video/ok.plx")).unwrap();
+    assert_eq!(rows.lines().count(), 2, "{rows}");
+    let last = rows.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("2|")
+            && last.ends_with("|{\"path\":\"assets/video/ok_2.gif\",\"content_type\":\"gif\"}"),
+        "{rows}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("assets/video/ok_2.gif")).unwrap(),
+        b"GIF89a"
     );
 }
 
@@ -464,7 +548,9 @@ fn a_pushed_run_serves_every_kind_and_its_assets() {
         ("image", "batch"),
         ("image", "photo"),
         ("audio", "clip"),
+        ("audio", "voice"),
         ("video", "movie"),
+        ("video", "spin"),
         ("dataframe", "table"),
         ("model", "net"),
         ("tensor", "acts"),
@@ -490,7 +576,9 @@ fn a_pushed_run_serves_every_kind_and_its_assets() {
         ("image", "boxed"),
         ("image", "photo"),
         ("audio", "clip"),
+        ("audio", "voice"),
         ("video", "movie"),
+        ("video", "spin"),
         ("dataframe", "table"),
         ("model", "net"),
         ("tensor", "acts"),

@@ -86,10 +86,11 @@ pub use api::{push, push_with, PushReport};
 pub use config::{ApiConfig, Mode, Resolved, Secret, Settings};
 pub use error::Error;
 pub use events::{
-    log_artifact, log_audio, log_chart, log_confusion_matrix, log_curve, log_dataframe,
-    log_histogram, log_html, log_image, log_image_with_boxes, log_model, log_np_histogram,
-    log_pr_curve, log_roc_auc_curve, log_text, log_video, Audio, AudioSamples, Chart,
-    ConfusionMatrix, Dataframe, Image, Layout, Video, VideoLayout, MAX_HISTOGRAM_BINS,
+    log_artifact, log_audio, log_audio_file, log_chart, log_confusion_matrix, log_curve,
+    log_dataframe, log_histogram, log_html, log_image, log_image_with_boxes, log_model,
+    log_np_histogram, log_pr_curve, log_roc_auc_curve, log_text, log_video, log_video_file, Audio,
+    AudioSamples, Chart, ConfusionMatrix, Dataframe, Image, Layout, Video, VideoLayout,
+    MAX_HISTOGRAM_BINS,
 };
 pub use id::new_uuid;
 pub use kind::{ArtifactKind, Status};

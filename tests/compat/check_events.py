@@ -200,6 +200,71 @@ def audio():
     check("audio", ok, (ev, frames[:8].tolist(), ref[:8]))
 
 
+def python_file_event(kind, processor, path, step, default_ext):
+    """What Python's own `log_audio(data=path)` / `log_video(data=path)` stores for the same
+    file (`tracking/run.py`, in a scratch run folder): its name, and its event value."""
+    import tempfile
+
+    from clipped.utils.paths import get_base_filename, get_path_extension
+    from traceml.events import get_asset_path
+
+    name = get_base_filename(path)
+    ext = get_path_extension(filepath=path) or default_ext
+    with tempfile.TemporaryDirectory() as run_path:
+        asset_path = get_asset_path(run_path=run_path, kind=kind, name=name, step=step, ext=ext)
+        # log_audio passes its `content_type` argument (None); log_video the extension.
+        value = processor(
+            from_path=path,
+            asset_path=asset_path,
+            content_type=ext if kind == "video" else None,
+            asset_rel_path=os.path.relpath(asset_path, run_path),
+        )
+        return name, value.to_dict()
+
+
+@guarded
+def audio_file():
+    from traceml.processors.events_processors import events_audio_processors as ap
+
+    spec = INPUTS["audio_file"]
+    name, python = python_file_event("audio", ap.audio_path, spec["source"], 2, "wav")
+    ev = events("audio", name)[0]
+    with open(asset(ev.audio.path), "rb") as f, open(spec["source"], "rb") as g:
+        same = f.read() == g.read()
+    with wave.open(asset(ev.audio.path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+        rate, channels = w.getframerate(), w.getnchannels()
+    ok = (
+        same
+        and name == spec["name"]
+        and ev.step == 2
+        and ev.audio.to_dict() == python
+        and ev.audio.path == spec["path"]
+        and (rate, channels) == (spec["sample_rate"], spec["channels"])
+        and frames.tolist() == spec["samples"]
+    )
+    check("audio:file", ok, (ev, python, rate, channels))
+
+
+@guarded
+def video_file():
+    from traceml.processors.events_processors import events_video_processors as vp
+
+    spec = INPUTS["video_file"]
+    name, python = python_file_event("video", vp.video_path, spec["source"], None, "gif")
+    ev = events("video", name)[0]
+    with open(asset(ev.video.path), "rb") as f:
+        same = f.read() == bytes(spec["bytes"])
+    ok = (
+        same
+        and name == spec["name"]
+        and ev.step is None
+        and ev.video.to_dict() == python
+        and (ev.video.path, ev.video.content_type) == (spec["path"], spec["content_type"])
+    )
+    check("video:file", ok, (ev, python))
+
+
 @guarded
 def video():
     spec = INPUTS["video"]

@@ -20,8 +20,8 @@ use super::histogram::{Histogram, HistogramError, MAX_BINS};
 use super::image::{Image, ImageSource};
 use super::payload::{
     curve_error, histogram_error, AudioPayload, ChartPayload, ConfusionPayload, CopyPayload,
-    CurvePayload, DataframePayload, HistogramPayload, ImagePayload, OutputsCopy, Text,
-    VideoPayload,
+    CurvePayload, DataframePayload, HistogramPayload, ImagePayload, MediaFile, MediaKind,
+    OutputsCopy, Text, VideoPayload,
 };
 
 /// The sanitized name and the step of an event.
@@ -348,6 +348,21 @@ impl Run {
         self.event(EventKind::AUDIO, &t, AudioPayload { audio })
     }
 
+    /// Logs an audio file (`.wav`, `.mp3`, ...) as it is (Python's `log_audio(data=path, name,
+    /// step)`): copied on the writer thread into `assets/audio/<name>[_<step>].<ext>` with the
+    /// file's extension (`wav` without one), and a row `{"path"}` (Python leaves
+    /// `content_type` unset for a file). The name defaults to the file's name up to its first
+    /// dot. A file that cannot be read is an error logged by the writer and counted in the
+    /// run's report.
+    pub fn log_audio_file(
+        &self,
+        path: impl AsRef<Path>,
+        name: Option<&str>,
+        step: Option<i64>,
+    ) -> Result<(), Error> {
+        self.media_file(path.as_ref(), name, step, MediaKind::Audio)
+    }
+
     /// Logs a video (Python's `log_video(data, name, fps, step)`): an animated GIF in
     /// `assets/video/<name>[_<step>].gif` and a row `{"height", "width", "colorspace", "path",
     /// "content_type": "gif"}`. The name defaults to `video`.
@@ -362,6 +377,39 @@ impl Run {
         }
         let t = target(name.unwrap_or("video"), step)?;
         self.event(EventKind::VIDEO, &t, VideoPayload { video })
+    }
+
+    /// Logs a video file (`.gif`, `.mp4`, ...) as it is (Python's `log_video(data=path, name,
+    /// step)`): copied on the writer thread into `assets/video/<name>[_<step>].<ext>`, and a
+    /// row `{"path", "content_type": "<ext>"}` (`gif` for a file without an extension). The
+    /// name defaults to the file's name up to its first dot.
+    pub fn log_video_file(
+        &self,
+        path: impl AsRef<Path>,
+        name: Option<&str>,
+        step: Option<i64>,
+    ) -> Result<(), Error> {
+        self.media_file(path.as_ref(), name, step, MediaKind::Video)
+    }
+
+    fn media_file(
+        &self,
+        path: &Path,
+        name: Option<&str>,
+        step: Option<i64>,
+        kind: MediaKind,
+    ) -> Result<(), Error> {
+        if self.is_noop() {
+            return Ok(());
+        }
+        let default = crate::lineage::default_name(path);
+        let t = target(name.unwrap_or(&default), step)?;
+        let event = match kind {
+            MediaKind::Audio => EventKind::AUDIO,
+            MediaKind::Video => EventKind::VIDEO,
+        };
+        let from = path.to_owned();
+        self.event(event, &t, MediaFile { from, kind })
     }
 
     /// Logs a chart (Python's `log_altair_chart`, `log_plotly_chart`, `log_bokeh_chart`): a
@@ -560,6 +608,14 @@ current_run!(
 current_run!(
     /// Logs a video on the current run; see [`Run::log_video`].
     log_video(video: Video, name: Option<&str>, step: Option<i64>)
+);
+current_run!(
+    /// Logs an audio file on the current run; see [`Run::log_audio_file`].
+    log_audio_file(path: impl AsRef<Path>, name: Option<&str>, step: Option<i64>)
+);
+current_run!(
+    /// Logs a video file on the current run; see [`Run::log_video_file`].
+    log_video_file(path: impl AsRef<Path>, name: Option<&str>, step: Option<i64>)
 );
 current_run!(
     /// Logs a chart on the current run; see [`Run::log_chart`].

@@ -23,9 +23,9 @@ mod table;
 mod video;
 
 pub use api::{
-    log_artifact, log_audio, log_chart, log_confusion_matrix, log_curve, log_dataframe,
-    log_histogram, log_html, log_image, log_image_with_boxes, log_model, log_np_histogram,
-    log_pr_curve, log_roc_auc_curve, log_text, log_video,
+    log_artifact, log_audio, log_audio_file, log_chart, log_confusion_matrix, log_curve,
+    log_dataframe, log_histogram, log_html, log_image, log_image_with_boxes, log_model,
+    log_np_histogram, log_pr_curve, log_roc_auc_curve, log_text, log_video, log_video_file,
 };
 pub use audio::{Audio, Samples as AudioSamples};
 pub use confusion::ConfusionMatrix;

@@ -206,6 +206,51 @@ impl Payload for AudioPayload {
     }
 }
 
+/// An audio or video file logged by path (Python's `log_audio(data=path)` and
+/// `log_video(data=path)`, `audio_path` / `video_path` of `events_processors`): copied into
+/// `assets/<kind>/` with its own extension, the row holding its path.
+pub(crate) struct MediaFile {
+    pub from: PathBuf,
+    pub kind: MediaKind,
+}
+
+/// Which of Python's two file calls a [`MediaFile`] mirrors.
+#[derive(Clone, Copy)]
+pub(crate) enum MediaKind {
+    /// `log_audio`: the extension defaults to `wav`; the row has no `content_type` (Python
+    /// stores the caller's `content_type` argument, `None` unless given).
+    Audio,
+    /// `log_video`: the extension defaults to `gif`, and is the row's `content_type`.
+    Video,
+}
+
+impl Payload for MediaFile {
+    fn bytes(&self) -> usize {
+        self.from.as_os_str().len() + 64
+    }
+
+    fn encode(self: Box<Self>, ctx: &mut EncodeCtx<'_>) -> Result<Value, Error> {
+        let (dir, default) = match self.kind {
+            MediaKind::Audio => ("audio", "wav"),
+            MediaKind::Video => ("video", "gif"),
+        };
+        let ext = extension(&self.from).unwrap_or_else(|| default.to_owned());
+        // A folder would be copied whole by `copy_file_or_dir`: an audio or video is one file.
+        if self.from.is_dir() {
+            return Err(encode_error(
+                dir,
+                format!("{} is a folder, not a file", self.from.display()),
+            ));
+        }
+        let (abs, rel) = ctx.event_asset(dir, Some(&ext))?;
+        copy_file_or_dir(&self.from, &abs)?;
+        Ok(match self.kind {
+            MediaKind::Audio => json!({ "path": rel }),
+            MediaKind::Video => json!({ "path": rel, "content_type": ext }),
+        })
+    }
+}
+
 /// A video, written as an animated GIF.
 pub(crate) struct VideoPayload {
     pub video: Video,
