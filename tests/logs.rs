@@ -1,7 +1,7 @@
 //! Logs (`plxlogs/logs.jsonl`) from `tracing`, `log`, the console and child processes: the file
 //! as Polyaxon writes it, read back by traceml's `V1Logs`, and served by the real server's logs
 //! endpoint after `polyaxon ops push` and for an external run; a stalled terminal; a million
-//! lines from four threads.
+//! lines from four threads; two runs live at once, each recording its own lines.
 //!
 //! Console capture redirects file descriptors 1 and 2, which a test harness cannot do to
 //! itself: those scenarios run in `logs-child` (`logs_child.rs`).
@@ -226,6 +226,46 @@ fn a_stalled_terminal_never_stalls_the_program_and_the_run_keeps_every_line() {
         "the end report says what the terminal missed: {report}"
     );
     assert!(shown.lines().count() < N, "the terminal did miss lines");
+}
+
+/// Two `#[track_run]` trials at once on two threads (a sweep), each logging through `tracing`
+/// on its own thread and on one it carries its run into: each run's `plxlogs/` holds its own
+/// lines, all of them, in order, and none of the other's.
+#[test]
+fn two_runs_on_two_threads_each_record_their_own_lines() {
+    let root = scratch("logs-trials");
+    let console = std::fs::File::create(root.join("console.txt")).expect("console file");
+    let status = Command::new(env!("CARGO_BIN_EXE_logs-child"))
+        .args(["trials", &root.display().to_string()])
+        .env("HOME", "/nonexistent")
+        .env("POLYAXON_NO_CONFIG", "true")
+        .env("POLYAXON_IS_OFFLINE", "true")
+        .env("POLYAXON_OFFLINE_ROOT", &root)
+        .env("POLYTRACK_PROJECT", PROJECT)
+        .env_remove("POLYAXON_HOST")
+        .stdout(console.try_clone().expect("dup"))
+        .stderr(console)
+        .status()
+        .expect("logs-child runs");
+    let printed = std::fs::read_to_string(root.join("console.txt")).unwrap_or_default();
+    assert!(status.success(), "logs-child trials failed:\n{printed}");
+    let mut dirs = Vec::new();
+    for k in [1, 2] {
+        let dir = std::fs::read_to_string(root.join(format!("trial-{k}.txt"))).expect("trial");
+        let lines = values(&rows(&Path::new(&dir).join("plxlogs/logs.jsonl")));
+        let line = |i| format!("INFO trial: trial {k} line {i}");
+        let (first, carried): (Vec<_>, Vec<_>) =
+            ((0..100).map(line).collect(), (100..200).map(line).collect());
+        let (mine, theirs): (Vec<_>, Vec<_>) =
+            lines.iter().cloned().partition(|l| first.contains(l));
+        assert_eq!(mine, first, "trial {k}: its own thread's lines, in order");
+        assert_eq!(
+            theirs, carried,
+            "trial {k}: the carried thread's lines, in order, only"
+        );
+        dirs.push(dir);
+    }
+    assert_ne!(dirs[0], dirs[1], "two runs");
 }
 
 /// 1,000,000 `tracing` events from 4 threads into one offline run: every one in `plxlogs/`,

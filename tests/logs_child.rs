@@ -9,7 +9,10 @@
 //!   lines `source 1` ... `source 9`, one source after the other;
 //! - `console`: an external run on `<host>` with nothing installed and no setting: console
 //!   capture is on by default; it prints `console 1` ... `console 3`;
-//! - `flood <n>`: an offline run printing `flood <i>` for i in 0..n on stdout, as fast as it can.
+//! - `flood <n>`: an offline run printing `flood <i>` for i in 0..n on stdout, as fast as it can;
+//! - `trials`: two `#[track_run]` trials at once on two threads (offline, as the environment
+//!   says), each logging `trial <k> line <i>` through `tracing`, half of them from a thread it
+//!   spawns and enters its run on; each writes its run folder to `<root>/trial-<k>.txt`.
 //!
 //! After the run has ended it writes `<uuid>\n<end report>` to `<root>/result.txt` (not to
 //! stdout, which `flood` finds stalled).
@@ -111,9 +114,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             drop(out);
             run.end()?
         }
+        "trials" => {
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(polytrack::logs::layer()),
+            )?;
+            let both = std::sync::Barrier::new(2);
+            std::thread::scope(|s| {
+                let trials: Vec<_> = [1, 2]
+                    .map(|k| {
+                        let both = &both;
+                        s.spawn(move || trial(root, k, both))
+                    })
+                    .into_iter()
+                    .collect();
+                trials
+                    .into_iter()
+                    .try_for_each(|t| t.join().map_err(|_| "a trial panicked")?)
+            })?;
+            return Ok(());
+        }
         other => return Err(format!("unknown scenario {other}").into()),
     };
     let result = format!("{}\n{report}\n", report.uuid.clone().unwrap_or_default());
     std::fs::write(root.join("result.txt"), result)?;
     Ok(())
+}
+
+/// Lines a trial logs, half on its own thread, half on a thread it carries its run into.
+const TRIAL_LINES: usize = 200;
+
+/// One trial of `trials`: its lines interleave with the other trial's (both start together).
+#[polytrack::track_run(skip(root, both))]
+fn trial(root: &Path, k: u32, both: &std::sync::Barrier) -> Result<(), String> {
+    let run = polytrack::current().ok_or("no current run in #[track_run]")?;
+    both.wait();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let _entered = run.enter();
+            for i in TRIAL_LINES / 2..TRIAL_LINES {
+                tracing::info!(target: "trial", "trial {k} line {i}");
+            }
+        });
+        for i in 0..TRIAL_LINES / 2 {
+            tracing::info!(target: "trial", "trial {k} line {i}");
+        }
+    });
+    let dir = run.get_artifacts_path(None).map_err(|e| e.to_string())?;
+    std::fs::write(
+        root.join(format!("trial-{k}.txt")),
+        dir.display().to_string(),
+    )
+    .map_err(|e| e.to_string())
 }

@@ -22,8 +22,13 @@
 //! anything logged on polytrack's own threads are never recorded into a run, so a failure to
 //! record cannot feed itself.
 //!
-//! Only one run at a time records the process's logs: the first one started; a run started
-//! while it is active (a nested run, a sweep's trial) records none and says so once.
+//! Several runs may record logs at once (a sweep's trials on threads, a nested run): a line
+//! of the `tracing` layer or the `log` bridge goes to the run current on the thread or task
+//! that logged it ([`current`](crate::current): the run its `#[track_run]` body entered, else
+//! the process's run), so each run's `plxlogs/` holds its own lines; a line logged where no
+//! run is current (a pool thread no run was entered on) goes to the first run still recording.
+//! The console cannot tell threads apart: it is captured for one run, the first that asks,
+//! and taken over by the next one that asked when that run ends.
 
 mod bridge;
 mod console;
@@ -59,9 +64,9 @@ impl LineSink for crate::Run {
     }
 }
 
-/// Makes run `id` the one that records the process's logs, capturing the console too when
-/// `capture_console` (a capture that cannot start is logged, and the run records the layer's
-/// and the bridge's lines anyway).
+/// Makes run `id` record the lines logged where it is current, capturing the console for it
+/// too when `capture_console` and no other run captures it (a capture that cannot start is
+/// logged, and the run records the layer's and the bridge's lines anyway).
 pub(crate) fn attach_run(id: u64, run: &crate::Run, capture_console: bool) {
     let sink: Arc<dyn LineSink> = Arc::new(run.clone());
     match route::attach(id, Arc::clone(&sink), capture_console) {

@@ -160,6 +160,33 @@ fn innermost_entered() -> Option<Run> {
         .flatten()
 }
 
+/// The id of the calling thread's current run (see [`current`]), from the thread's cache and
+/// without cloning the run: what the logs route reads to pick the run a line belongs to.
+pub(crate) fn current_id() -> Option<u64> {
+    if LIVE.load(Ordering::Acquire) == 0 {
+        return None;
+    }
+    let id_of = |run: &Run| run.inner.as_ref().map(|shared| shared.id);
+    let cached = LOCAL.try_with(|local| {
+        let entered = local.entered.try_borrow().ok()?;
+        if let Some(run) = entered.last() {
+            return Some(id_of(run));
+        }
+        let mut cache = local.cache.try_borrow_mut().ok()?;
+        let now = GENERATION.load(Ordering::Acquire);
+        if cache.generation != now {
+            cache.process = process_run();
+            cache.generation = now;
+        }
+        Some(cache.process.as_ref().and_then(id_of))
+    });
+    match cached {
+        Ok(Some(id)) => id,
+        // Re-entered from inside a logging call, or while the thread ends: the slow way.
+        _ => current().and_then(|run| id_of(&run)),
+    }
+}
+
 /// Whether the calling thread has a current run (see [`current`]); one atomic load when no
 /// run is live anywhere.
 #[inline]

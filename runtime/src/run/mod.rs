@@ -24,8 +24,8 @@ mod report;
 mod shared;
 mod start;
 
-pub(crate) use current::inactive;
 pub use current::{current, is_active, Entered};
+pub(crate) use current::{current_id, inactive};
 #[allow(unused_imports)] // The event and log calls are built on these.
 pub(crate) use emit::{emit, emit_log, emit_logs};
 pub use facade::{

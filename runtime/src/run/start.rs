@@ -78,7 +78,7 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
     }
     // Counted after it is on the stack, so no call sees a live run that it cannot find.
     LIVE.fetch_add(1, Ordering::AcqRel);
-    // The process's logs go to the first run that records them, whatever its reach.
+    // Lines logged where this run is current go to it (see `logs`), whatever its reach.
     if let (true, Some(shared)) = (track_logs, &run.inner) {
         crate::logs::attach_run(shared.id, &run, capture_console);
     }
