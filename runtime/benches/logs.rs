@@ -91,3 +91,95 @@ mod log_bridge {
         let _ = run.end();
     }
 }
+
+/// What recording a line cannot avoid, for comparison (its floor): formatting it as the layer
+/// and the bridge do (`LEVEL target: message field=value`), reading the clock, and one
+/// `try_send` of the line on a std bounded channel drained by another thread.
+mod floor {
+    use super::*;
+    use std::fmt::Write as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{sync_channel, SyncSender, TryRecvError};
+    use std::sync::Arc;
+    use std::time::SystemTime;
+    use tracing::field::{Field, Visit};
+
+    type Line = (SystemTime, String);
+
+    /// A channel of lines with a thread draining it, as the run's writer does.
+    fn with_channel(f: impl FnOnce(SyncSender<Line>)) {
+        let (tx, rx) = sync_channel::<Line>(65_536);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let consumer = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match rx.try_recv() {
+                    Ok(line) => drop(black_box(line)),
+                    Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
+                    Err(TryRecvError::Disconnected) => break,
+                }
+            }
+        });
+        f(tx);
+        stop.store(true, Ordering::Relaxed);
+        let _ = consumer.join();
+    }
+
+    /// The least a layer does: the event formatted into a `String` and sent.
+    struct FloorLayer(SyncSender<Line>);
+
+    struct Fields(String, String);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                let _ = write!(self.0, "{value:?}");
+            } else {
+                let _ = write!(self.1, " {}={value:?}", field.name());
+            }
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for FloorLayer {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let meta = event.metadata();
+            let mut fields = Fields(String::new(), String::new());
+            event.record(&mut fields);
+            let mut line = format!("{} {}: {}", meta.level(), meta.target(), fields.0);
+            line.push_str(&fields.1);
+            let _ = self.0.try_send((SystemTime::now(), line));
+        }
+    }
+
+    /// The floor of `tracing_layer::offline`.
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn tracing_format_and_try_send(b: Bencher) {
+        with_channel(|tx| {
+            let subscriber = tracing_subscriber::registry().with(FloorLayer(tx));
+            tracing::subscriber::with_default(subscriber, || {
+                b.bench(|| tracing::info!(target: "train", epoch = black_box(3), "epoch done"));
+            });
+        });
+    }
+
+    /// The floor of `log_bridge::offline` (without the facade's dispatch to the logger).
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn log_format_and_try_send(b: Bencher) {
+        with_channel(|tx| {
+            b.bench(|| {
+                let args = format_args!("epoch {} done", black_box(3));
+                let record = log::Record::builder()
+                    .level(log::Level::Info)
+                    .target("train")
+                    .args(args)
+                    .build();
+                let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+                tx.try_send((SystemTime::now(), line)).is_ok()
+            });
+        });
+    }
+}

@@ -35,6 +35,58 @@ const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(10);
 /// let config: Config = polytrack::inputs()?;
 /// # Ok::<(), polytrack::Error>(())
 /// ```
+///
+/// # A `#[track_run]` trial of a sweep
+///
+/// A tracked function can take its configuration from its run instead of its arguments: in a
+/// Polyaxon sweep each trial is a managed run whose inputs the Polyaxonfile's `matrix` (or
+/// tuner) set, and `inputs()` reads them; run by hand (offline, external), the run has no
+/// inputs yet and `#[serde(default)]` gives the defaults. Logging the config back records the
+/// values the trial actually used (in a sweep they are the same, and merge as one).
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, Serialize)]
+/// #[serde(default)]
+/// struct Config {
+///     lr: f64,
+///     epochs: u32,
+/// }
+///
+/// impl Default for Config {
+///     fn default() -> Self {
+///         Config { lr: 0.1, epochs: 5 }
+///     }
+/// }
+///
+/// #[derive(Serialize)]
+/// struct Outcome {
+///     loss: f64,
+/// }
+///
+/// #[polytrack::track_run]
+/// fn trial() -> Result<Outcome, polytrack::Error> {
+///     let config: Config = polytrack::inputs()?; // the sweep's values, or the defaults
+///     polytrack::log_inputs(&config)?;
+///     let mut loss = 1.0;
+///     for epoch in 0..config.epochs {
+///         loss *= 1.0 - config.lr;
+///         polytrack::log_metric_at("loss", loss, i64::from(epoch))?;
+///     }
+///     Ok(Outcome { loss })
+/// }
+///
+/// let recorder = polytrack::testing::Recorder::install(); // the next run, in memory
+/// let outcome = trial()?;
+/// assert_eq!(recorder.inputs()["lr"], 0.1);
+/// assert_eq!(recorder.metric("loss").len(), 5);
+/// assert_eq!(recorder.outputs()["loss"], outcome.loss);
+/// # Ok::<(), polytrack::Error>(())
+/// ```
+///
+/// A field the sweep set with the wrong type fails the trial at its first line, with an
+/// [`Error::Inputs`] naming the field, before any training time is spent.
 pub fn inputs<T: DeserializeOwned>() -> Result<T, Error> {
     current().ok_or(Error::Inactive)?.inputs()
 }
