@@ -148,3 +148,184 @@ fn log_inputs_refuses_a_value_over_the_size_limit_with_its_name() {
     run.end().expect("ended");
     assert_eq!(t.recorder.inputs(), map(json!({"lr": 0.1})));
 }
+
+// Flattening without loss: only structs are flattened, and no name is overwritten.
+
+#[derive(Serialize)]
+struct Dims {
+    units: u32,
+}
+
+#[derive(Serialize)]
+struct Layer {
+    depth: u32,
+    dims: Dims,
+}
+
+#[track_run]
+fn autoencoder(encoder: Layer, decoder: Layer, latent: u32) {
+    let _ = (encoder, decoder, latent);
+}
+
+#[test]
+fn two_struct_arguments_with_the_same_fields_are_both_logged_under_their_names() {
+    let t = record();
+    macros_support::capture_logs();
+    for _ in 0..2 {
+        autoencoder(
+            Layer {
+                depth: 2,
+                dims: Dims { units: 64 },
+            },
+            Layer {
+                depth: 3,
+                dims: Dims { units: 32 },
+            },
+            8,
+        );
+    }
+    assert_eq!(
+        t.recorder.inputs(),
+        map(json!({
+            "encoder__depth": 2,
+            "encoder__dims__units": 64,
+            "decoder__depth": 3,
+            "decoder__dims__units": 32,
+            "latent": 8,
+        }))
+    );
+    let warnings = macros_support::logged("encoder__dims__units");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "warned once over two calls: {warnings:?}"
+    );
+    assert!(warnings[0].starts_with("WARN "), "{warnings:?}");
+}
+
+#[derive(Serialize)]
+#[allow(dead_code)]
+enum Schedule {
+    Cosine { warmup: u32, min_lr: f64 },
+    Step { every: u32 },
+    Constant,
+}
+
+#[track_run]
+fn scheduled(warm: Schedule, main: Schedule, after: Schedule) {
+    let _ = (warm, main, after);
+}
+
+#[test]
+fn enum_arguments_are_logged_whole_under_their_names() {
+    let t = record();
+    scheduled(
+        Schedule::Cosine {
+            warmup: 5,
+            min_lr: 0.001,
+        },
+        Schedule::Cosine {
+            warmup: 0,
+            min_lr: 0.01,
+        },
+        Schedule::Constant,
+    );
+    assert_eq!(
+        t.recorder.inputs(),
+        map(json!({
+            "warm": {"Cosine": {"warmup": 5, "min_lr": 0.001}},
+            "main": {"Cosine": {"warmup": 0, "min_lr": 0.01}},
+            "after": "Constant",
+        }))
+    );
+}
+
+#[track_run]
+fn weighted(class_weights: std::collections::BTreeMap<u32, f64>, lr: f64) {
+    let _ = (class_weights, lr);
+}
+
+#[test]
+fn a_map_argument_is_logged_whole_under_its_name_not_spread_into_the_inputs() {
+    let t = record();
+    weighted([(0, 0.25), (1, 0.75)].into_iter().collect(), 0.1);
+    assert_eq!(
+        t.recorder.inputs(),
+        map(json!({"class_weights": {"0": 0.25, "1": 0.75}, "lr": 0.1}))
+    );
+}
+
+#[derive(Serialize)]
+struct Adam {
+    lr: f64,
+    beta: f64,
+    schedule: Schedule,
+    extra: std::collections::BTreeMap<String, u32>,
+}
+
+#[track_run]
+fn optimised(adam: Adam, lr: f64, beta: Option<Dims>) {
+    let _ = (adam, lr, beta);
+}
+
+#[test]
+fn a_plain_argument_named_like_a_field_moves_the_field_and_nested_non_structs_stay_whole() {
+    let t = record();
+    optimised(
+        Adam {
+            lr: 0.001,
+            beta: 0.9,
+            schedule: Schedule::Step { every: 10 },
+            extra: [("warmup".to_owned(), 3)].into_iter().collect(),
+        },
+        0.5,
+        Some(Dims { units: 7 }),
+    );
+    assert_eq!(
+        t.recorder.inputs(),
+        map(json!({
+            "adam__lr": 0.001,
+            "beta": 0.9,
+            "schedule": {"Step": {"every": 10}},
+            "extra": {"warmup": 3},
+            "lr": 0.5,
+            "units": 7,
+        }))
+    );
+}
+
+#[derive(Serialize)]
+struct Scores {
+    per_class: std::collections::BTreeMap<String, f64>,
+    best: f64,
+}
+
+#[track_run]
+fn scored() -> Scores {
+    Scores {
+        per_class: [("cat".to_owned(), 0.5)].into_iter().collect(),
+        best: 0.5,
+    }
+}
+
+#[track_run]
+fn counted() -> std::collections::BTreeMap<u32, u32> {
+    [(1, 10), (2, 20)].into_iter().collect()
+}
+
+#[test]
+fn returned_maps_are_logged_whole_struct_returns_as_their_fields() {
+    let t = record();
+    scored();
+    assert_eq!(
+        t.recorder.outputs(),
+        map(json!({"per_class": {"cat": 0.5}, "best": 0.5}))
+    );
+    drop(t);
+    let t = record();
+    counted();
+    assert_eq!(
+        t.recorder.outputs(),
+        map(json!({"ret": {"1": 10, "2": 20}}))
+    );
+}

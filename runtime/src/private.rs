@@ -10,12 +10,11 @@
 //! `#[diagnostic::on_unimplemented]` so that a value that cannot be logged is reported on the
 //! user's argument with a message that says how to fix it.
 
-use crate::value::to_json;
 use crate::{EndReport, Entered, Error, Instrumented, Run, RunGuard, Settings};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::fmt::{Debug, Display};
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 
 pub use crate::current;
 
@@ -181,24 +180,13 @@ fn report(result: Result<EndReport, Error>) {
 }
 
 fn log_outputs<T: Serialize + ?Sized>(run: &Run, value: &T, key: Option<&str>) {
-    let value = match to_json(key.unwrap_or("ret"), value) {
-        Ok(value) => value,
+    let outputs = match inputs::outputs(value, key) {
+        Ok(outputs) => outputs,
         Err(error) => {
             log::error!(target: "polytrack", "the returned value is not logged: {error}");
             return;
         }
     };
-    let mut outputs = Map::new();
-    match (key, value) {
-        (_, Value::Null) => {}
-        (Some(key), value) => {
-            outputs.insert(key.to_owned(), value);
-        }
-        (None, Value::Object(fields)) => flatten_fields(&mut outputs, None, fields),
-        (None, value) => {
-            outputs.insert("ret".to_owned(), value);
-        }
-    }
     if !outputs.is_empty() {
         if let Err(error) = run.log_outputs(&outputs) {
             log::error!(target: "polytrack", "the returned value is not logged: {error}");
@@ -206,89 +194,20 @@ fn log_outputs<T: Serialize + ?Sized>(run: &Run, value: &T, key: Option<&str>) {
     }
 }
 
-/// The arguments of one call, gathered into one `log_inputs`.
-pub struct Inputs {
-    run: Run,
-    prefix: Option<&'static str>,
-    values: Map<String, Value>,
-}
-
-/// Where `#[track_params]` logs: the current run, if any. When there is none this costs one
-/// atomic load, and no argument is serialized.
-#[inline]
-pub fn current_inputs(prefix: Option<&'static str>) -> Option<Inputs> {
-    crate::current().map(|run| Inputs::new(run, prefix))
-}
-
-impl Inputs {
-    fn new(run: Run, prefix: Option<&'static str>) -> Inputs {
-        Inputs {
-            run,
-            prefix,
-            values: Map::new(),
-        }
+/// Whether this is the first time `scope` (a function, or what is warned about) met exactly
+/// these names: a function called every epoch would otherwise repeat its warning on every
+/// call.
+fn first_time(scope: &str, names: &[String]) -> bool {
+    static WARNED: Mutex<Vec<(String, Vec<String>)>> = Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if warned
+        .iter()
+        .any(|(seen, seen_names)| seen == scope && seen_names.as_slice() == names)
+    {
+        return false;
     }
-
-    /// Adds one argument under `key`; one that serializes to a map (a struct) is added as
-    /// `layout` says.
-    pub fn add<T: InputValue + ?Sized>(&mut self, key: &str, value: &T, layout: Layout) {
-        match (to_json(key, value), layout) {
-            (Ok(Value::Object(fields)), Layout::Fields) => {
-                flatten_fields(&mut self.values, self.prefix, fields);
-            }
-            (Ok(Value::Object(fields)), Layout::Prefixed) => {
-                flatten_fields(&mut self.values, Some(&join(self.prefix, key)), fields);
-            }
-            (Ok(value), _) => {
-                self.values.insert(join(self.prefix, key), value);
-            }
-            (Err(error), _) => {
-                log::error!(target: "polytrack", "input `{key}` is not logged: {error}");
-            }
-        }
-    }
-
-    /// Logs what was added.
-    pub fn log(self) {
-        if self.values.is_empty() {
-            return;
-        }
-        if let Err(error) = self.run.log_inputs(&self.values) {
-            log::error!(target: "polytrack", "the arguments are not logged: {error}");
-        }
-    }
-}
-
-/// How an argument that serializes to a map (a struct) is logged.
-#[derive(Clone, Copy)]
-pub enum Layout {
-    /// Its entries, by their own names.
-    Fields,
-    /// Its entries, each under `<key>__<name>` (the argument was renamed to `key`).
-    Prefixed,
-    /// As one value under its key (`whole(..)`).
-    Whole,
-}
-
-/// `prefix__name`, or `name`.
-fn join(prefix: Option<&str>, name: &str) -> String {
-    match prefix {
-        Some(prefix) => format!("{prefix}{SEPARATOR}{name}"),
-        None => name.to_owned(),
-    }
-}
-
-/// Inserts a map's entries, nested maps' entries under compound names.
-fn flatten_fields(out: &mut Map<String, Value>, prefix: Option<&str>, fields: Map<String, Value>) {
-    for (field, value) in fields {
-        let name = join(prefix, &field);
-        match value {
-            Value::Object(nested) if !nested.is_empty() => flatten_fields(out, Some(&name), nested),
-            value => {
-                out.insert(name, value);
-            }
-        }
-    }
+    warned.push((scope.to_owned(), names.to_vec()));
+    true
 }
 
 /// How a call ended, as its returned value tells.
@@ -386,8 +305,15 @@ impl<'a, T: ?Sized> ValueKind<'a> for Wrap<'a, T> {
     }
 }
 
+#[path = "private/inputs.rs"]
+mod inputs;
 #[path = "private/metrics.rs"]
 mod metrics;
+#[path = "private/shape.rs"]
+mod shape;
+
+use inputs::join;
+pub use inputs::{current_inputs, Inputs, Layout};
 
 pub use metrics::{log_metrics, step, MetricsValue, Step, StepCounter, StepValue};
 

@@ -54,3 +54,41 @@ pub fn last_status(recorder: &Recorder) -> (polytrack::Status, Option<String>) {
         .pop()
         .unwrap_or_else(|| panic!("no status recorded: {:?}", recorder.records()))
 }
+
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Captures every log record of this process from now on (idempotent), as `LEVEL message`.
+pub fn capture_logs() {
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let line = format!("{} {}", record.level(), record.args());
+            LINES
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: Capture = Capture;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another logger installed first would make the log assertions fail, visibly.
+        let _ = log::set_logger(&LOGGER);
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+/// The captured log lines that contain `needle`.
+pub fn logged(needle: &str) -> Vec<String> {
+    LINES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|line| line.contains(needle))
+        .cloned()
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! `#[track_metrics]`: a returned value's numbers as metrics, at a step.
 
-use super::{join, Ending, SEPARATOR};
+use super::{first_time, join, Ending, SEPARATOR};
 use crate::Run;
 use serde::ser::{self, Serialize};
 use serde_json::Value;
@@ -153,21 +153,6 @@ pub fn log_metrics<T: MetricsValue + ?Sized>(
     if let Err(error) = run.log_metrics(&metrics.values, Some(step), None) {
         log::error!(target: "polytrack", "the metrics of `{function}` are not logged: {error}");
     }
-}
-
-/// Whether this is the first time `function` skipped exactly these names (a function called
-/// every epoch would otherwise repeat its warning on every call).
-fn first_time(function: &str, skipped: &[String]) -> bool {
-    static WARNED: Mutex<Vec<(String, Vec<String>)>> = Mutex::new(Vec::new());
-    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
-    if warned
-        .iter()
-        .any(|(f, names)| f == function && names.as_slice() == skipped)
-    {
-        return false;
-    }
-    warned.push((function.to_owned(), skipped.to_vec()));
-    true
 }
 
 #[derive(Default)]
