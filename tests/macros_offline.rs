@@ -163,3 +163,116 @@ fn an_err_is_the_offline_runs_failed_status_and_message() {
     assert_eq!(last["type"], "failed");
     assert_eq!(last["message"], "failed on purpose");
 }
+
+// `std::process::exit` inside a tracked run: a child process (this binary, running only the
+// test below in its child role) logs rows and exits with code 3.
+
+/// Set in the child: how it leaves (`std` for `std::process::exit`, `polytrack` for
+/// `polytrack::exit`, `process-run` for `std::process::exit` with `init()`'s run).
+const EXIT_CHILD: &str = "POLYTRACK_TEST_EXIT_CHILD";
+const EXIT_ROWS: u32 = 2000;
+
+#[track_run(offline, name = "exits")]
+fn exits(how: &str) {
+    for step in 0..EXIT_ROWS {
+        polytrack::log_metric_at("loss", f64::from(step), i64::from(step)).ok();
+    }
+    match how {
+        "polytrack" => polytrack::exit(3),
+        _ => std::process::exit(3),
+    }
+}
+
+fn exit_child(how: &str) -> ! {
+    if how == "process-run" {
+        let run = polytrack::init_with(polytrack::Settings::new().offline(true).name("exits"));
+        let run = run.expect("an offline run");
+        for step in 0..EXIT_ROWS {
+            polytrack::log_metric_at("loss", f64::from(step), i64::from(step)).ok();
+        }
+        let _kept = run; // never dropped: `exit` runs no destructor
+        std::process::exit(3);
+    }
+    exits(how);
+    unreachable!("`exits` exits the process")
+}
+
+/// Runs this binary's exit test in its child role, and returns the one run folder it made.
+fn run_exit_child(how: &str) -> PathBuf {
+    let root = scratch("macros-exit");
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = std::process::Command::new(exe)
+        .args([
+            "every_row_logged_before_an_exit_reaches_the_files",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(EXIT_CHILD, how)
+        .env("POLYAXON_OFFLINE_ROOT", &root)
+        .env("POLYAXON_NO_CONFIG", "true")
+        .output()
+        .expect("the child runs");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the child exits with its own code; stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut made = runs(&root);
+    assert_eq!(made.len(), 1, "one run folder: {made:?}");
+    made.remove(0)
+}
+
+#[test]
+fn every_row_logged_before_an_exit_reaches_the_files() {
+    if let Ok(how) = std::env::var(EXIT_CHILD) {
+        exit_child(&how);
+    }
+    for (how, status, message) in [
+        (
+            "std",
+            "succeeded",
+            "The process exited before the run ended",
+        ),
+        (
+            "process-run",
+            "succeeded",
+            "The process exited before the run ended",
+        ),
+        ("polytrack", "failed", "The process exited with code 3"),
+    ] {
+        let dir = run_exit_child(how);
+        let rows = std::fs::read_to_string(dir.join("events/metric/loss.plx"))
+            .unwrap_or_else(|e| panic!("{how}: the metric's event file: {e}"));
+        let steps: Vec<u32> = rows
+            .lines()
+            .skip(1)
+            .map(|line| {
+                line.split('|')
+                    .next()
+                    .unwrap_or_default()
+                    .parse()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            (0..EXIT_ROWS).collect::<Vec<_>>(),
+            "{how}: every row, in order"
+        );
+        let run = read_json(&dir.join("run.plx.json"));
+        assert_eq!(run["status"], status, "{how}: {run:#}");
+        let last = run["status_conditions"]
+            .as_array()
+            .and_then(|conditions| conditions.last())
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(last["type"], status, "{how}");
+        assert_eq!(last["reason"], "ExitHandler", "{how}");
+        assert_eq!(last["message"], message, "{how}");
+        if let Some(venv) = venv() {
+            let check = check_with_polyaxon(&venv, &dir);
+            assert_eq!(check["ok"], true, "{how}: {check:#}");
+        }
+    }
+}

@@ -41,7 +41,9 @@
 //! never dropped silently.
 
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// One module may use unsafe code: `run::exit::at_exit`, for the single `libc::atexit` call that
+// lets `std::process::exit` end the live runs (no safe API registers an `atexit` handler).
+#![deny(unsafe_code)]
 
 mod api;
 mod config;
@@ -98,7 +100,7 @@ pub use polytrack_macros::{track_metrics, track_params, track_run};
 pub use rank::{Rank, RankPolicy, RANK_VARIABLES};
 pub use record::{Artifact, Condition, RunRecord};
 pub use run::{
-    current, end, get_artifacts_path, get_outputs_path, init, init_with, is_active,
+    current, end, exit, get_artifacts_path, get_outputs_path, init, init_with, is_active,
     log_artifact_ref, log_input, log_inputs, log_metric, log_metric_at, log_metric_with,
     log_metrics, log_output, log_outputs, log_tags, EndReport, Entered, Instrumented, Run,
     RunGuard,

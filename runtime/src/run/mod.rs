@@ -9,10 +9,13 @@
 //! - `facade`: the module-level functions (Python's `tracking.*`);
 //! - `emit`: rich events and log lines, handed to the writer with their payloads;
 //! - `guard`, `report`, `panic`: ending a run, what the end reports, and why a run that
-//!   panicked failed.
+//!   panicked failed;
+//! - `exit`: ending the live runs when the process exits without destructors
+//!   (`std::process::exit`, [`exit`]).
 
 mod current;
 mod emit;
+mod exit;
 mod facade;
 mod guard;
 mod handle;
@@ -28,6 +31,7 @@ pub use current::{current, is_active, Entered};
 pub(crate) use current::{current_id, inactive};
 #[allow(unused_imports)] // The event and log calls are built on these.
 pub(crate) use emit::{emit, emit_log, emit_logs};
+pub use exit::exit;
 pub use facade::{
     end, get_artifacts_path, get_outputs_path, log_artifact_ref, log_input, log_inputs, log_metric,
     log_metric_at, log_metric_with, log_metrics, log_output, log_outputs, log_tags,

@@ -73,6 +73,9 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
     }
     let (track_logs, capture_console) = (resolved.track_logs, resolved.capture_console);
     let run = start(resolved, settings.recorder.take())?;
+    if let Some(shared) = &run.inner {
+        super::exit::register(shared);
+    }
     if reach == Reach::Process {
         set_stack(|stack| stack.push(run.clone()));
     }
