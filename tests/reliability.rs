@@ -412,3 +412,144 @@ fn names_and_timestamps_that_would_poison_files_are_refused_at_the_call() {
     assert_eq!(rows.lines().count(), 2, "{rows}");
     assert!(rows.trim_end().ends_with("|0.25"), "{rows}");
 }
+
+/// The md5 of `len` zero bytes, by Python's `hashlib`, as 12 hex characters.
+fn python_md5_of_zeros(venv: &std::path::Path, len: u64) -> String {
+    let script = "import hashlib, sys\n\
+                  n = int(sys.argv[1]); h = hashlib.md5(); chunk = bytes(1 << 20)\n\
+                  while n > 0:\n    h.update(chunk[:min(n, len(chunk))]); n -= len(chunk)\n\
+                  print(h.hexdigest()[:12])\n";
+    let out = polytrack_tests::run_ok(
+        std::process::Command::new(venv.join("bin/python"))
+            .args(["-c", script])
+            .arg(len.to_string()),
+    );
+    out.trim().to_owned()
+}
+
+#[test]
+fn hashing_a_512_mib_file_never_holds_up_metric_calls() {
+    use std::time::Instant;
+    const SIZE: u64 = 512 << 20;
+    let root = scratch("rel-hashing");
+    // Sparse: 512 MiB of zeros that cost no disk, read at the speed of memory.
+    let big = root.join("checkpoint.bin");
+    std::fs::File::create(&big).unwrap().set_len(SIZE).unwrap();
+    // A small queue: a writer stalled for as long as the hash takes would fill it at once,
+    // and every call after that would wait its 100 ms and be refused.
+    let run = polytrack::init_with(
+        Settings::new()
+            .offline(true)
+            .offline_root(root.join("offline"))
+            .queue_capacity(256)
+            .queue_timeout(Duration::from_millis(100))
+            .env([("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")]),
+    )
+    .unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    let lineage_file = root
+        .join("offline/runs")
+        .join(&uuid)
+        .join("lineages.plx.json");
+    let started = Instant::now();
+    run.log_artifact_ref(&big, polytrack::ArtifactKind::Model, None)
+        .unwrap();
+    // A flush returns once everything logged before it, the hashed entry included, is in
+    // the files: metric calls go on until then.
+    let flushed = {
+        let run = run.clone();
+        std::thread::spawn(move || run.flush(Duration::from_secs(300)))
+    };
+    let (mut calls, mut refused, mut slow) = (0u64, 0u64, 0u64);
+    let mut longest = Duration::ZERO;
+    while !flushed.is_finished() {
+        let t = Instant::now();
+        if run
+            .log_metric_with("loss", 0.5, Some(calls as i64), None)
+            .is_err()
+        {
+            refused += 1;
+        }
+        let took = t.elapsed();
+        longest = longest.max(took);
+        slow += u64::from(took > Duration::from_millis(1));
+        calls += 1;
+        std::thread::sleep(Duration::from_micros(50));
+    }
+    flushed.join().unwrap().unwrap();
+    let hashed_in = started.elapsed();
+    let lineage: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lineage_file).unwrap()).unwrap();
+    let report = run.end().unwrap();
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!(
+            "hashing 512 MiB took {hashed_in:?}: {calls} metric calls meanwhile, {refused} \
+             refused, {slow} over 1 ms, the longest {longest:?}\n"
+        ),
+    );
+    assert_eq!(refused, 0, "{calls} calls, the longest {longest:?}");
+    assert_eq!(report.refused_events, 0, "{report:?}");
+    assert!(report.is_complete(), "{report:?}");
+    assert!(
+        calls > 256,
+        "only {calls} calls while hashing: the test proved nothing"
+    );
+    let entry = lineage
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "checkpoint")
+        .unwrap_or_else(|| panic!("no lineage entry after the flush: {lineage}"))
+        .clone();
+    assert_eq!(entry["kind"], "model");
+    let Some(venv) = polytrack_tests::venv() else {
+        return;
+    };
+    assert_eq!(entry["summary"]["hash"], python_md5_of_zeros(&venv, SIZE));
+    let rows = std::fs::read_to_string(
+        root.join("offline/runs")
+            .join(&uuid)
+            .join("events/metric/loss.plx"),
+    )
+    .unwrap();
+    assert_eq!(rows.lines().count() as u64, calls + 1);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_hash_still_running_at_the_end_is_reported_not_lost() {
+    let root = scratch("rel-hash-end");
+    let big = root.join("huge.bin");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(64 << 30)
+        .unwrap();
+    let run = polytrack::init_with(
+        Settings::new()
+            .offline(true)
+            .offline_root(root.join("offline"))
+            .end_timeout(Duration::from_millis(200))
+            .env([("HOME", "/nonexistent"), ("POLYAXON_NO_CONFIG", "true")]),
+    )
+    .unwrap();
+    run.log_artifact_ref(&big, polytrack::ArtifactKind::Model, None)
+        .unwrap();
+    run.log_metric("loss", 0.5).unwrap();
+    let started = std::time::Instant::now();
+    let report = run.end().unwrap();
+    // 64 GiB cannot be hashed in 200 ms: end() gives up on time and says what it lost.
+    assert!(started.elapsed() < Duration::from_secs(20), "{report:?}");
+    assert!(!report.is_complete(), "{report:?}");
+    let lost: Vec<_> = report
+        .undelivered
+        .iter()
+        .filter(|u| u.contains("\"huge\"") && u.contains("hash was not ready"))
+        .collect();
+    assert_eq!(lost.len(), 1, "{report:?}");
+    // Everything else is in the files.
+    let dir = report.run_dir.clone().unwrap();
+    let rows = std::fs::read_to_string(dir.join("events/metric/loss.plx")).unwrap();
+    assert_eq!(rows.lines().count(), 2, "{rows}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -58,7 +58,7 @@ pub(crate) fn log_env(run_dir: &Path, context_root: &Path) -> Result<Artifact, E
     summary.insert("path".into(), Value::String(rel));
     summary.insert(
         "hash".into(),
-        Value::String(format!("{:x}", md5::compute(&bytes))[..12].to_owned()),
+        Value::String(crate::lifecycle::refs::content_hash(&bytes)),
     );
     Ok(Artifact {
         name: "env".into(),

@@ -7,8 +7,14 @@ use crate::record::Artifact;
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A reference the caller logged; the worker resolves it (hashing may read large files).
+mod resolver;
+
+pub(crate) use resolver::{Places, Resolver, Settled};
+
+/// A reference the caller logged; resolved off the writer when it must be hashed
+/// ([`Resolver`]).
 #[derive(Clone, Debug)]
 pub(crate) struct ArtifactRef {
     pub path: PathBuf,
@@ -71,9 +77,11 @@ pub(crate) fn relative_path(
     text.into_owned()
 }
 
-/// md5 of a file, or of every file of a folder in path order, as 12 hex characters.
-pub(crate) fn hash_path(path: &Path) -> Result<Option<String>, Error> {
-    let mut ctx = md5::Context::new();
+/// md5 of a file, or of every file of a folder in path order, as 12 hex characters; stops
+/// with [`Error::Timeout`] when `stop` is set (the run ended before the hash was ready).
+pub(crate) fn hash_path(path: &Path, stop: &AtomicBool) -> Result<Option<String>, Error> {
+    use md5::Digest;
+    let mut ctx = md5::Md5::new();
     let mut files = Vec::new();
     if path.is_dir() {
         collect_files(path, &mut files)?;
@@ -83,7 +91,7 @@ pub(crate) fn hash_path(path: &Path) -> Result<Option<String>, Error> {
     } else {
         return Ok(None);
     }
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 1 << 20];
     for file in files {
         let mut f = std::fs::File::open(&file)
             .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
@@ -94,7 +102,12 @@ pub(crate) fn hash_path(path: &Path) -> Result<Option<String>, Error> {
             if n == 0 {
                 break;
             }
-            ctx.consume(&buf[..n]);
+            if stop.load(Ordering::Relaxed) {
+                return Err(Error::Timeout {
+                    what: format!("the run ended while {} was being hashed", file.display()),
+                });
+            }
+            ctx.update(&buf[..n]);
         }
     }
     Ok(Some(format!("{:x}", ctx.finalize())[..12].to_owned()))
@@ -117,12 +130,13 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 }
 
 /// Resolves a reference into the lineage entry Polyaxon's client would post.
-pub(crate) fn resolve(
-    r: ArtifactRef,
-    uuid: &str,
-    run_dir: &Path,
-    context_root: &Path,
-) -> Result<Artifact, Error> {
+/// The file is hashed here (unless a hash is given or `skip_hash`), until `stop` is set.
+fn resolve(r: ArtifactRef, places: &Places, stop: &AtomicBool) -> Result<Artifact, Error> {
+    let Places {
+        uuid,
+        run_dir,
+        context_root,
+    } = places;
     let mut summary = r.summary;
     let rel = relative_path(&r.path, uuid, run_dir, context_root);
     // The summary's path: relative to the context root when the file exists there, else as
@@ -136,7 +150,7 @@ pub(crate) fn resolve(
         .entry("path")
         .or_insert_with(|| Value::String(given));
     if !r.skip_hash && !summary.contains_key("hash") {
-        if let Some(hash) = hash_path(&r.path)? {
+        if let Some(hash) = hash_path(&r.path, stop)? {
             summary.insert(
                 "path".into(),
                 Value::String(abs.to_string_lossy().into_owned()),
@@ -208,9 +222,12 @@ mod tests {
                 summary,
                 skip_hash: false,
             },
-            uuid,
-            &run,
-            &root,
+            &Places {
+                uuid: uuid.into(),
+                run_dir: run.clone(),
+                context_root: root.clone(),
+            },
+            &AtomicBool::new(false),
         )
         .unwrap();
         assert_eq!(a.path.as_deref(), Some("outputs/m.bin"));
@@ -225,13 +242,23 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("hello.txt");
         std::fs::write(&f, "hello").unwrap();
-        assert_eq!(hash_path(&f).unwrap().as_deref(), Some("5d41402abc4b"));
-        assert_eq!(hash_path(&dir.join("missing")).unwrap(), None);
-        assert_eq!(hash_path(&dir).unwrap().as_deref(), Some("5d41402abc4b"));
+        let go = AtomicBool::new(false);
+        assert_eq!(hash_path(&f, &go).unwrap().as_deref(), Some("5d41402abc4b"));
+        assert_eq!(hash_path(&dir.join("missing"), &go).unwrap(), None);
+        assert_eq!(
+            hash_path(&dir, &go).unwrap().as_deref(),
+            Some("5d41402abc4b")
+        );
         // A link back to the folder is not followed (it would never end).
         #[cfg(unix)]
         std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
-        assert_eq!(hash_path(&dir).unwrap().as_deref(), Some("5d41402abc4b"));
+        assert_eq!(
+            hash_path(&dir, &go).unwrap().as_deref(),
+            Some("5d41402abc4b")
+        );
+        // Stopped: no hash, an error that says why.
+        let stop = AtomicBool::new(true);
+        assert!(matches!(hash_path(&f, &stop), Err(Error::Timeout { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

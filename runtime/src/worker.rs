@@ -8,7 +8,7 @@ pub(crate) use queue::WorkerHandle;
 use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::Status;
-use crate::lineage::{self, ArtifactRef};
+use crate::lineage::{ArtifactRef, Places, Resolver, Settled};
 use crate::metric_rows::MetricRows;
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
@@ -84,6 +84,8 @@ pub(crate) struct Worker {
     cfg: WorkerConfig,
     record: RunRecord,
     lineage: Vec<Artifact>,
+    /// References being hashed off this thread, and the lineage entries waiting behind them.
+    resolver: Resolver,
     sinks: Vec<Box<dyn Sink>>,
     names: Vec<Arc<str>>,
     last: Vec<Option<f64>>,
@@ -119,6 +121,11 @@ impl Worker {
         };
         Worker {
             kept: KeptValues::new(budget),
+            resolver: Resolver::new(Places {
+                uuid: cfg.uuid.clone(),
+                run_dir: cfg.run_dir.clone(),
+                context_root: cfg.context_root.clone(),
+            }),
             cfg,
             record,
             lineage,
@@ -163,18 +170,18 @@ impl Worker {
             }
             Msg::Update(update) => {
                 self.dispatch_metrics();
-                self.apply(*update);
+                match *update {
+                    // Lineage keeps its order behind the references being hashed.
+                    Update::Lineage(entries) if !self.resolver.is_idle() => {
+                        self.resolver.behind(entries)
+                    }
+                    update => self.apply(update),
+                }
             }
             Msg::ArtifactRef(r) => {
                 self.dispatch_metrics();
-                match lineage::resolve(
-                    *r,
-                    &self.cfg.uuid,
-                    &self.cfg.run_dir,
-                    &self.cfg.context_root,
-                ) {
-                    Ok(artifact) => self.apply(Update::Lineage(vec![artifact])),
-                    Err(e) => self.error("artifact ref", &e),
+                if let Some(settled) = self.resolver.submit(*r) {
+                    self.settled(vec![settled]);
                 }
             }
             Msg::Event(event) => {
@@ -188,11 +195,38 @@ impl Worker {
             Msg::Flush(ack) => {
                 self.dispatch_metrics();
                 self.flush();
-                let _ = ack.send(());
+                // A reference logged before the flush is in the sinks before the reply.
+                if self.resolver.is_idle() {
+                    let _ = ack.send(());
+                } else {
+                    self.resolver.flush_behind(ack);
+                }
             }
             Msg::Snapshot(reply) => {
                 self.dispatch_metrics();
                 let _ = reply.send(self.record.clone());
+            }
+        }
+    }
+
+    /// Applies what the resolver has ready (a hash came in), in the order it was logged;
+    /// whether there was anything.
+    fn settle_lineage(&mut self) -> bool {
+        let settled = self.resolver.settle();
+        let any = !settled.is_empty();
+        self.settled(settled);
+        any
+    }
+
+    fn settled(&mut self, settled: Vec<Settled>) {
+        for item in settled {
+            match item {
+                Settled::Lineage(entries) => self.apply(Update::Lineage(entries)),
+                Settled::Failed(e) => self.error("artifact ref", &e),
+                Settled::Flush(ack) => {
+                    self.flush();
+                    let _ = ack.send(());
+                }
             }
         }
     }
@@ -420,6 +454,21 @@ impl Worker {
         deadline: Instant,
     ) -> WorkerReport {
         self.dispatch_metrics();
+        // Pending hashes get three quarters of the time left; delivery keeps the rest.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let settled = self.resolver.wait(Instant::now() + left.mul_f64(0.75));
+        self.settled(settled);
+        let (ready, unfinished) = self.resolver.abandon();
+        self.settled(ready);
+        let mut undelivered = Vec::new();
+        for what in unfinished {
+            let lost = format!(
+                "the lineage entry of {what} is not recorded: its hash was not ready within \
+                 the end timeout"
+            );
+            log::error!(target: "polytrack", "{lost}");
+            undelivered.push(lost);
+        }
         self.flush();
         // Python's `_log_end_status`: nothing when the run is already done.
         if (self.cfg.owns_status || explicit) && !self.record.status.is_some_and(Status::is_done) {
@@ -469,7 +518,6 @@ impl Worker {
                 reset: false,
             });
         }
-        let mut undelivered = Vec::new();
         if self.failed_events > 0 {
             undelivered.push(format!(
                 "{} rich event(s) could not be encoded (see the errors)",

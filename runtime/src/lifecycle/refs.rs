@@ -72,7 +72,8 @@ impl RefOptions {
 
 /// md5 of `content` as 12 hex characters (Python's `hash_value` of a string).
 pub(crate) fn content_hash(content: &[u8]) -> String {
-    let digest = format!("{:x}", md5::compute(content));
+    use md5::Digest;
+    let digest = format!("{:x}", md5::Md5::digest(content));
     digest[..12].to_owned()
 }
 
@@ -335,7 +336,9 @@ mod tests {
         assert!(train.is_input);
         assert_eq!(
             train.summary["hash"],
-            lineage::hash_path(&dir.join("train.csv")).unwrap().unwrap()
+            lineage::hash_path(&dir.join("train.csv"), &Default::default())
+                .unwrap()
+                .unwrap()
         );
         let model = by("model");
         assert_eq!(model.kind, ArtifactKind::Model);

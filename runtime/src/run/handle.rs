@@ -289,8 +289,9 @@ impl Run {
     }
 
     /// Records lineage for a file or folder (Python's `log_artifact_ref`). The name defaults
-    /// to the file name up to its first dot, sanitized; the file is hashed (md5) on the
-    /// background thread.
+    /// to the file name up to its first dot, sanitized; the file is hashed (md5) on a thread
+    /// of its own, so logging calls never wait for it: the entry reaches the sinks once its
+    /// hash is ready (a [`flush`](Self::flush) waits for it; `end` too, within its timeout).
     pub fn log_artifact_ref(
         &self,
         path: impl AsRef<Path>,

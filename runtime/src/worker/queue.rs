@@ -39,6 +39,8 @@ pub(crate) enum Control {
     Wake,
     /// A resource sample from the sampler's thread.
     Resources(Box<Sample>),
+    /// The hashing thread has a reference ready (`crate::lineage::Resolver`).
+    Hashed,
     /// End the run: drain the data queue, finish, reply, and stop.
     End(Box<EndRequest>),
 }
@@ -55,7 +57,7 @@ impl WorkerHandle {
     /// Starts the writer thread: it applies `initial`, then serves `data` (a channel of
     /// `capacity` messages) until the run ends.
     pub(crate) fn spawn(
-        worker: Worker,
+        mut worker: Worker,
         data: Receiver<Msg>,
         capacity: usize,
         initial: Vec<Update>,
@@ -63,6 +65,10 @@ impl WorkerHandle {
         let (control, control_rx) = channel();
         let wake_pending = Arc::new(AtomicBool::new(false));
         let pending = wake_pending.clone();
+        let hashed = control.clone();
+        worker.resolver.set_waker(Box::new(move || {
+            let _ = hashed.send(Control::Hashed);
+        }));
         let thread = std::thread::Builder::new()
             .name("polytrack-writer".into())
             .spawn(move || run(worker, data, control_rx, pending, capacity, initial))
@@ -165,7 +171,10 @@ fn run(
                 worker.resources(&sample);
                 dirty = true;
             }
-            Some(Control::Wake) | None => {}
+            Some(Control::Hashed) | Some(Control::Wake) | None => {}
+        }
+        if !worker.resolver.is_idle() {
+            dirty |= worker.settle_lineage();
         }
         if state == Drained::Gone {
             return abandon(worker, &data);
