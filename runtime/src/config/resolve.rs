@@ -381,7 +381,7 @@ fn target(s: &Settings, env: &Env, no_op: bool) -> Result<Target, Error> {
         Some(v) => v,
         None => env.bool("POLYAXON_IS_OFFLINE")?.unwrap_or(false),
     };
-    let is_managed = env.bool("POLYAXON_IS_MANAGED")?.unwrap_or(false) && s.recorder.is_none();
+    let is_managed = env.bool("POLYAXON_IS_MANAGED")?.unwrap_or(false);
     let wants_new = s.is_new == Some(true);
     let mut owner_project = match &s.project {
         Some(p) => Some(split_project("project", p)?),
@@ -425,7 +425,7 @@ fn target(s: &Settings, env: &Env, no_op: bool) -> Result<Target, Error> {
     let mut implicit_offline = false;
     let mode = if no_op {
         Mode::NoOp
-    } else if is_offline || s.recorder.is_some() {
+    } else if is_offline {
         Mode::Offline
     } else if is_managed && !wants_new {
         Mode::Managed

@@ -248,7 +248,11 @@ impl Settings {
         self
     }
 
-    /// Records everything into `recorder` instead of files or HTTP (for tests).
+    /// Records everything into `recorder` instead of files or HTTP (for tests). The run's
+    /// settings resolve as they would without it (mode, uuid, paths, from these settings and
+    /// the environment): the recorder only takes the place of the run's sinks, chosen when
+    /// the run starts. Give [`offline`](Self::offline) or [`env`](Self::env) for a run that
+    /// does not depend on the process's environment.
     pub fn recorder(mut self, recorder: Recorder) -> Self {
         self.recorder = Some(recorder);
         self

@@ -411,3 +411,32 @@ fn debug_hides_credentials_in_the_host() {
     // The URL itself is kept: it is what the client sends.
     assert!(r.api.host.contains("hunter2"));
 }
+
+#[test]
+fn a_recorder_changes_nothing_of_how_settings_resolve() {
+    let managed = [
+        ("HOME", "/nonexistent-home".to_owned()),
+        ("POLYAXON_IS_MANAGED", "true".to_owned()),
+        ("POLYAXON_RUN_INSTANCE", format!("acme.mnist.runs.{UUID}")),
+        ("POLYAXON_CONTEXT_ROOT", "/ctx".to_owned()),
+    ];
+    for vars in [&managed[..], &managed[..1]] {
+        let plain = Settings::new().env(vars.iter().cloned());
+        let recorded = plain.clone().recorder(crate::testing::Recorder::new());
+        let (plain, recorded) = (plain.resolve().unwrap(), recorded.resolve().unwrap());
+        assert_eq!(recorded.mode, plain.mode);
+        assert_eq!(recorded.implicit_offline, plain.implicit_offline);
+        assert_eq!(
+            recorded.artifacts_root.parent(),
+            plain.artifacts_root.parent()
+        );
+        assert_eq!(recorded.is_new, plain.is_new);
+    }
+    let managed = Settings::new()
+        .env(managed)
+        .recorder(crate::testing::Recorder::new())
+        .resolve()
+        .unwrap();
+    assert_eq!(managed.mode, Mode::Managed);
+    assert_eq!(managed.uuid.as_deref(), Some(UUID));
+}

@@ -54,7 +54,8 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
         settings.recorder = Recorder::take_installed();
     }
     let resolved = settings.resolve()?;
-    if resolved.implicit_offline {
+    // A recorded run's sinks are the recorder: it writes no offline folder to warn about.
+    if resolved.implicit_offline && settings.recorder.is_none() {
         log::warn!(
             "polytrack: no Polyaxon context (no project, not managed by Polyaxon, not offline): \
              tracking offline into {}; upload it with `polyaxon ops push`, or set \
