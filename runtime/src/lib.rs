@@ -39,6 +39,50 @@
 //! most [`Settings::queue_timeout`] (100 ms by default) and then returns
 //! [`Error::Backpressure`]: the event is refused, counted, logged and reported at the end,
 //! never dropped silently.
+//!
+//! ## How it fits together
+//!
+//! For a newcomer to the code, the path of one call, from the caller to Polyaxon's files:
+//!
+//! - **Settings to a run.** `config/` resolves [`Settings`] over the environment over
+//!   Polyaxon's config files (`settings`, `env`, `files`, then `resolve` in steps) into a
+//!   [`Resolved`]: the [`Mode`] (managed, external, offline, no-op), the run's uuid and folder,
+//!   the API's host and token. It reads, never writes, and a test [`Recorder`](testing::Recorder)
+//!   changes nothing of it. `run/start.rs` then picks the run's sinks for that mode (or the
+//!   recorder), starts the writer thread and makes the run current (`run/current.rs`).
+//! - **The caller's path.** A module function (`polytrack::log_metric`, `run/facade.rs`)
+//!   finds the current run (the innermost one entered on this thread, else the process's)
+//!   and calls the [`Run`] method (`run/handle.rs`): names are checked and sanitized
+//!   (`limits.rs`, `fqn.rs`), a metric name gets a dense id (`run/names.rs`), and one small
+//!   message goes on the run's bounded queue (`worker/queue.rs`, `metric_rows.rs`). No I/O, no
+//!   encoding: a full queue is a wait of at most `queue_timeout`, then `Backpressure`.
+//! - **Rich events and logs.** `events/` builds a payload (an image's pixels, a histogram's
+//!   values) and `run/emit.rs` queues it with a reservation against the payload budget
+//!   (`event.rs`); `logs/` turns `tracing` events, `log` records and console lines into log
+//!   lines for the same queue. Encoding (PNG, JSON rows) happens on the writer.
+//! - **The writer** (`worker.rs`) is one thread per run that owns the run record, its
+//!   lineage and its sinks. It sleeps on a control channel and drains the data queue when
+//!   woken or when its nap ends (`worker/queue.rs`); metric values are batched, rich events
+//!   encoded, resource samples (`resources.rs`) written with the rest. File-sized work stays
+//!   off it: artifact references are hashed on a thread of their own (`lineage/resolver.rs`),
+//!   their entries applied in order when ready. At `end` it summarises the event files
+//!   (`summary/`), fills outputs with the last values, and ends each sink within the timeout.
+//! - **The sinks** (`sink/`) receive every event in order: `sink/files.rs` writes the event,
+//!   resource and log files (`sink/rows.rs` is the one row codec, `sink/row_files.rs` keeps
+//!   rows whole and descriptors bounded); `sink/offline.rs` keeps `run.plx.json` and
+//!   `lineages.plx.json`; the API sink (`api/`) appends each update to a spool
+//!   (`api/spool.rs`) before an API thread delivers it (`api/deliver.rs`: coalesced,
+//!   retried, answers checked), so an outage or a crash loses nothing and
+//!   [`push`] replays what is left, or uploads an offline run.
+//! - **Lifecycle** calls (`lifecycle/`: statuses, metadata, lineage refs, code refs, stop
+//!   signals) are updates on the same queue.
+//!
+//! Where each Polyaxon format lives: event rows in `sink/rows.rs` (numbers as Python's
+//! `repr` writes them, `pyrepr/`; timestamps as its `datetime`, `timestamp/`); rich-event
+//! values and asset paths in `events/`; the run's folder layout in `sink/files.rs` and
+//! `run_paths.rs`; `run.plx.json` and `lineages.plx.json` in `record.rs` and
+//! `sink/offline.rs`; the requests in `api/op.rs`; log lines in `logs/`; artifact-ref
+//! names, paths and hashes in `lineage.rs`.
 
 #![warn(missing_docs)]
 // One module may use unsafe code: `run::exit::at_exit`, for the single `libc::atexit` call that
