@@ -353,7 +353,46 @@ fn offline_run(label: &str) -> (polytrack::RunGuard, PathBuf, PathBuf) {
     (run, root, dir)
 }
 
-fn check_events(venv: &Path, run_dir: &Path, inputs: &Value) -> Value {
+/// Every check of `tests/compat/check_events.py`, one per logged kind and variant.
+const CHECKS: [&str; 33] = [
+    "artifact:outputs",
+    "artifact:step",
+    "audio",
+    "audio:file",
+    "chart",
+    "confusion",
+    "curve:custom",
+    "curve:pr",
+    "curve:pr_dense",
+    "curve:roc",
+    "curve:roc_dense",
+    "dataframe",
+    "histogram:f32",
+    "histogram:grid",
+    "histogram:single",
+    "histogram:weights",
+    "html",
+    "image:batch",
+    "image:batch_gray",
+    "image:boxed",
+    "image:chw",
+    "image:file",
+    "image:gray",
+    "image:rgb",
+    "image:rgba",
+    "lineage:events",
+    "meta_info",
+    "model:outputs",
+    "model:step",
+    "np_histogram",
+    "text",
+    "video",
+    "video:file",
+];
+
+/// Runs `tests/compat/check_events.py` on the run folder `run_dir` against what was logged,
+/// and asserts that every one of [`CHECKS`] ran and passed.
+fn assert_every_check_passes(venv: &Path, run_dir: &Path, inputs: &Value) {
     let file = run_dir.with_extension("inputs.json");
     std::fs::write(&file, serde_json::to_vec(inputs).unwrap()).unwrap();
     let out = run_ok(
@@ -362,7 +401,14 @@ fn check_events(venv: &Path, run_dir: &Path, inputs: &Value) -> Value {
             .arg(run_dir)
             .arg(&file),
     );
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("no JSON from the checker ({e}): {out}"))
+    let report: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("no JSON from the checker ({e}): {out}"));
+    let checks = report.as_object().expect("an object of checks");
+    let failed: Vec<_> = checks.iter().filter(|(_, v)| v["ok"] != true).collect();
+    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+    let mut names: Vec<&str> = checks.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, CHECKS);
 }
 
 #[test]
@@ -372,59 +418,7 @@ fn every_kind_reads_back_with_polyaxons_readers_and_matches_the_references() {
     let inputs = log_every_kind(&run, &root);
     let report = run.end().unwrap();
     assert!(report.is_complete(), "{report:?}");
-    let report = check_events(&venv, &dir, &inputs);
-    let failed: Vec<_> = report
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, v)| v["ok"] != true)
-        .collect();
-    assert!(failed.is_empty(), "checks failed: {failed:#?}");
-    let mut names: Vec<&str> = report
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "artifact:outputs",
-            "artifact:step",
-            "audio",
-            "audio:file",
-            "chart",
-            "confusion",
-            "curve:custom",
-            "curve:pr",
-            "curve:pr_dense",
-            "curve:roc",
-            "curve:roc_dense",
-            "dataframe",
-            "histogram:f32",
-            "histogram:grid",
-            "histogram:single",
-            "histogram:weights",
-            "html",
-            "image:batch",
-            "image:batch_gray",
-            "image:boxed",
-            "image:chw",
-            "image:file",
-            "image:gray",
-            "image:rgb",
-            "image:rgba",
-            "lineage:events",
-            "meta_info",
-            "model:outputs",
-            "model:step",
-            "np_histogram",
-            "text",
-            "video",
-            "video:file",
-        ]
-    );
+    assert_every_check_passes(&venv, &dir, &inputs);
 }
 
 #[test]
@@ -720,15 +714,7 @@ fn a_managed_run_serves_every_kind_through_the_streams_api() {
         serde_json::to_vec(&api.run(&uuid)).unwrap(),
     )
     .unwrap();
-    let report = check_events(&server.venv, &served, &inputs);
-    let failed: Vec<_> = report
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, v)| v["ok"] != true)
-        .collect();
-    assert!(failed.is_empty(), "checks failed: {failed:#?}");
-    assert_eq!(report.as_object().unwrap().len(), 33, "{report}");
+    assert_every_check_passes(&server.venv, &served, &inputs);
 
     // The events API (what the dashboards plot) serves the rows of those files.
     let row = |kind: &str, name: &str| -> Value {

@@ -15,23 +15,22 @@ use crate::{Error, Run};
 
 use super::audio::Audio;
 use super::confusion::ConfusionMatrix;
-use super::curve::CurveError;
-use super::histogram::{Histogram, HistogramError, MAX_BINS};
+use super::histogram::Histogram;
 use super::image::{Image, ImageSource};
 use super::payload::{
-    curve_error, histogram_error, AudioPayload, ChartPayload, ConfusionPayload, CopyPayload,
-    CurvePayload, DataframePayload, HistogramPayload, ImagePayload, MediaFile, MediaKind,
-    OutputsCopy, Text, VideoPayload,
+    histogram_error, AudioPayload, ChartPayload, ConfusionPayload, CopyPayload, CurvePayload,
+    DataframePayload, HistogramPayload, ImagePayload, MediaFile, MediaKind, OutputsCopy, Text,
+    VideoPayload,
 };
+use super::table::Dataframe;
+use super::video::Video;
+use super::Chart;
 
 /// The sanitized name and the step of an event.
 struct Target {
     name: String,
     step: Option<i64>,
 }
-use super::table::Dataframe;
-use super::video::Video;
-use super::Chart;
 
 /// The sanitized name the event and its asset go by.
 fn target(name: &str, step: Option<i64>) -> Result<Target, Error> {
@@ -39,23 +38,6 @@ fn target(name: &str, step: Option<i64>) -> Result<Target, Error> {
         name: name.to_owned(),
     })?;
     Ok(Target { name, step })
-}
-
-/// Checks labels and scores for a curve at the call (lengths, at least one sample, finite).
-fn check_scores(labels: &[bool], scores: &[f64]) -> Result<(), Error> {
-    if labels.len() != scores.len() {
-        return Err(curve_error(CurveError::Lengths {
-            labels: labels.len(),
-            scores: scores.len(),
-        }));
-    }
-    if labels.is_empty() {
-        return Err(curve_error(CurveError::Empty));
-    }
-    if scores.iter().any(|s| !s.is_finite()) {
-        return Err(curve_error(CurveError::NotFinite));
-    }
-    Ok(())
 }
 
 impl Run {
@@ -68,6 +50,22 @@ impl Run {
         self.emit(kind, &target.name, target.step, Box::new(payload))
     }
 
+    /// Every call's path: nothing on a no-op run (not even the input's copy); otherwise the
+    /// name checked, then the input checked and copied by `payload`, then queued.
+    fn log_event<P: Payload>(
+        &self,
+        kind: EventKind,
+        name: &str,
+        step: Option<i64>,
+        payload: impl FnOnce() -> Result<P, Error>,
+    ) -> Result<(), Error> {
+        if self.is_noop() {
+            return Ok(());
+        }
+        let t = target(name, step)?;
+        self.event(kind, &t, payload()?)
+    }
+
     /// Logs a text (Python's `log_text(name, text, step)`): a row of
     /// `events/text/<name>.plx`.
     pub fn log_text(
@@ -76,11 +74,7 @@ impl Run {
         text: impl Into<String>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        self.event(EventKind::TEXT, &t, Text(text.into()))
+        self.log_event(EventKind::TEXT, name, step, || Ok(Text(text.into())))
     }
 
     /// Logs an HTML snippet (Python's `log_html(name, html, step)`): a row of
@@ -91,11 +85,7 @@ impl Run {
         html: impl Into<String>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        self.event(EventKind::HTML, &t, Text(html.into()))
+        self.log_event(EventKind::HTML, name, step, || Ok(Text(html.into())))
     }
 
     /// Logs an image (Python's `log_image(data, name, step)`): pixels are saved as
@@ -115,15 +105,11 @@ impl Run {
             ImageSource::File(path) => crate::lineage::default_name(path),
             ImageSource::Pixels(_) => "image".to_owned(),
         };
-        let t = target(name.unwrap_or(&default), step)?;
-        self.event(
-            EventKind::IMAGE,
-            &t,
-            ImagePayload {
-                image,
-                boxes: Vec::new(),
-            },
-        )
+        let name = name.unwrap_or(&default);
+        self.log_event(EventKind::IMAGE, name, step, || {
+            let boxes = Vec::new();
+            Ok(ImagePayload { image, boxes })
+        })
     }
 
     /// Logs an image with boxes `[x1, y1, x2, y2]` (pixels) drawn in, red and 2 pixels wide
@@ -136,33 +122,9 @@ impl Run {
         name: Option<&str>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        if let ImageSource::File(path) = &image.source {
-            return Err(Error::InvalidEvent {
-                kind: "image",
-                reason: format!(
-                    "boxes are drawn into pixels, not into the file {}",
-                    path.display()
-                ),
-            });
-        }
-        if boxes.iter().flatten().any(|v| !v.is_finite()) {
-            return Err(Error::InvalidEvent {
-                kind: "image",
-                reason: "a box coordinate is NaN or infinite".into(),
-            });
-        }
-        let t = target(name.unwrap_or("figure"), step)?;
-        self.event(
-            EventKind::IMAGE,
-            &t,
-            ImagePayload {
-                image,
-                boxes: boxes.to_vec(),
-            },
-        )
+        self.log_event(EventKind::IMAGE, name.unwrap_or("figure"), step, || {
+            ImagePayload::with_boxes(image, boxes)
+        })
     }
 
     /// Logs the histogram of `values` in `bins` equal bins (Python's `log_histogram(name,
@@ -178,41 +140,9 @@ impl Run {
         bins: usize,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        if values.is_empty() {
-            return Err(histogram_error(HistogramError::Empty));
-        }
-        if bins == 0 {
-            return Err(histogram_error(HistogramError::ZeroBins));
-        }
-        if bins > MAX_BINS {
-            return Err(histogram_error(HistogramError::TooManyBins(bins)));
-        }
-        let mut finite = true;
-        let values: Vec<f64> = values
-            .iter()
-            .map(|v| {
-                let v: f64 = (*v).into();
-                finite &= v.is_finite();
-                v
-            })
-            .collect();
-        if !finite {
-            let (min, max) = values
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                    (a.min(*v), b.max(*v))
-                });
-            return Err(histogram_error(HistogramError::NotFinite { min, max }));
-        }
-        self.event(
-            EventKind::HISTOGRAM,
-            &t,
-            HistogramPayload::Values { values, bins },
-        )
+        self.log_event(EventKind::HISTOGRAM, name, step, || {
+            HistogramPayload::values(values, bins)
+        })
     }
 
     /// Logs a histogram already binned (Python's `log_np_histogram(name, values, counts,
@@ -225,12 +155,10 @@ impl Run {
         edges: &[f64],
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        let h = Histogram::from_parts(counts.to_vec(), edges.to_vec()).map_err(histogram_error)?;
-        self.event(EventKind::HISTOGRAM, &t, HistogramPayload::Binned(h))
+        self.log_event(EventKind::HISTOGRAM, name, step, || {
+            let h = Histogram::from_parts(counts.to_vec(), edges.to_vec());
+            h.map(HistogramPayload::Binned).map_err(histogram_error)
+        })
     }
 
     /// Logs the ROC curve of binary `labels` and their `scores`, with its AUC as annotation,
@@ -245,19 +173,9 @@ impl Run {
         scores: &[f64],
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        check_scores(labels, scores)?;
-        self.event(
-            EventKind::CURVE,
-            &t,
-            CurvePayload::Roc {
-                labels: labels.to_vec(),
-                scores: scores.to_vec(),
-            },
-        )
+        self.log_event(EventKind::CURVE, name, step, || {
+            CurvePayload::roc(labels, scores)
+        })
     }
 
     /// Logs the precision-recall curve of binary `labels` and their `scores`, with the average
@@ -271,19 +189,9 @@ impl Run {
         scores: &[f64],
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        check_scores(labels, scores)?;
-        self.event(
-            EventKind::CURVE,
-            &t,
-            CurvePayload::Pr {
-                labels: labels.to_vec(),
-                scores: scores.to_vec(),
-            },
-        )
+        self.log_event(EventKind::CURVE, name, step, || {
+            CurvePayload::pr(labels, scores)
+        })
     }
 
     /// Logs a custom curve (Python's `log_curve(name, x, y, annotation, step)`): a row
@@ -296,25 +204,9 @@ impl Run {
         annotation: Option<&str>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        if x.len() != y.len() {
-            return Err(curve_error(CurveError::XyLengths {
-                x: x.len(),
-                y: y.len(),
-            }));
-        }
-        self.event(
-            EventKind::CURVE,
-            &t,
-            CurvePayload::Custom {
-                x: x.to_vec(),
-                y: y.to_vec(),
-                annotation: annotation.map(str::to_owned),
-            },
-        )
+        self.log_event(EventKind::CURVE, name, step, || {
+            CurvePayload::custom(x, y, annotation)
+        })
     }
 
     /// Logs a confusion matrix (Python's `log_confusion_matrix(name, x, y, z, step)`): a row
@@ -325,11 +217,9 @@ impl Run {
         matrix: ConfusionMatrix,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        self.event(EventKind::CONFUSION, &t, ConfusionPayload(matrix))
+        self.log_event(EventKind::CONFUSION, name, step, || {
+            Ok(ConfusionPayload(matrix))
+        })
     }
 
     /// Logs an audio clip (Python's `log_audio(data, name, sample_rate, step)`): 16-bit WAV in
@@ -341,11 +231,8 @@ impl Run {
         name: Option<&str>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name.unwrap_or("audio"), step)?;
-        self.event(EventKind::AUDIO, &t, AudioPayload { audio })
+        let name = name.unwrap_or("audio");
+        self.log_event(EventKind::AUDIO, name, step, || Ok(AudioPayload { audio }))
     }
 
     /// Logs an audio file (`.wav`, `.mp3`, ...) as it is (Python's `log_audio(data=path, name,
@@ -372,11 +259,8 @@ impl Run {
         name: Option<&str>,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name.unwrap_or("video"), step)?;
-        self.event(EventKind::VIDEO, &t, VideoPayload { video })
+        let name = name.unwrap_or("video");
+        self.log_event(EventKind::VIDEO, name, step, || Ok(VideoPayload { video }))
     }
 
     /// Logs a video file (`.gif`, `.mp4`, ...) as it is (Python's `log_video(data=path, name,
@@ -403,24 +287,22 @@ impl Run {
             return Ok(());
         }
         let default = crate::lineage::default_name(path);
-        let t = target(name.unwrap_or(&default), step)?;
         let event = match kind {
             MediaKind::Audio => EventKind::AUDIO,
             MediaKind::Video => EventKind::VIDEO,
         };
         let from = path.to_owned();
-        self.event(event, &t, MediaFile { from, kind })
+        let name = name.unwrap_or(&default);
+        self.log_event(event, name, step, || Ok(MediaFile { from, kind }))
     }
 
     /// Logs a chart (Python's `log_altair_chart`, `log_plotly_chart`, `log_bokeh_chart`): a
     /// row of `events/chart/<name>.plx` holding `{"kind", "figure"}` as a JSON string.
     pub fn log_chart(&self, name: &str, chart: Chart, step: Option<i64>) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        let (kind, figure) = chart.into_parts();
-        self.event(EventKind::CHART, &t, ChartPayload { kind, figure })
+        self.log_event(EventKind::CHART, name, step, || {
+            let (kind, figure) = chart.into_parts();
+            Ok(ChartPayload { kind, figure })
+        })
     }
 
     /// Logs a table (Python's `log_dataframe(df, name, step)`): pandas' CSV in
@@ -431,11 +313,9 @@ impl Run {
         frame: Dataframe,
         step: Option<i64>,
     ) -> Result<(), Error> {
-        if self.is_noop() {
-            return Ok(());
-        }
-        let t = target(name, step)?;
-        self.event(EventKind::DATAFRAME, &t, DataframePayload { frame })
+        self.log_event(EventKind::DATAFRAME, name, step, || {
+            Ok(DataframePayload { frame })
+        })
     }
 
     /// Logs a model file or folder (Python's `log_model(path, name, framework, summary,

@@ -16,7 +16,7 @@ use super::audio::Audio;
 use super::confusion::ConfusionMatrix;
 use super::curve::{self, CurveError};
 use super::files::{copy_file_or_dir, extension};
-use super::histogram::{Histogram, HistogramError};
+use super::histogram::{Histogram, HistogramError, MAX_BINS};
 use super::image::{draw_boxes, encode_png, Image, ImageSource};
 use super::table::Dataframe;
 use super::video::Video;
@@ -50,6 +50,26 @@ impl Payload for Text {
 pub(crate) struct ImagePayload {
     pub image: Image,
     pub boxes: Vec<[f32; 4]>,
+}
+
+impl ImagePayload {
+    /// Pixels with boxes to draw in: each coordinate finite, and no image file.
+    pub fn with_boxes(image: Image, boxes: &[[f32; 4]]) -> Result<ImagePayload, Error> {
+        if let ImageSource::File(path) = &image.source {
+            return Err(encode_error(
+                "image",
+                format!(
+                    "boxes are drawn into pixels, not into the file {}",
+                    path.display()
+                ),
+            ));
+        }
+        if boxes.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(encode_error("image", "a box coordinate is NaN or infinite"));
+        }
+        let boxes = boxes.to_vec();
+        Ok(ImagePayload { image, boxes })
+    }
 }
 
 impl Payload for ImagePayload {
@@ -86,6 +106,40 @@ impl Payload for ImagePayload {
 pub(crate) enum HistogramPayload {
     Values { values: Vec<f64>, bins: usize },
     Binned(Histogram),
+}
+
+impl HistogramPayload {
+    /// The values to bin, checked as Python checks them (at least one, 1 to 512 bins) and
+    /// finite (numpy: "autodetected range is not finite"), copied as `f64`.
+    pub fn values<T: Copy + Into<f64>>(values: &[T], bins: usize) -> Result<Self, Error> {
+        if values.is_empty() {
+            return Err(histogram_error(HistogramError::Empty));
+        }
+        if bins == 0 {
+            return Err(histogram_error(HistogramError::ZeroBins));
+        }
+        if bins > MAX_BINS {
+            return Err(histogram_error(HistogramError::TooManyBins(bins)));
+        }
+        let mut finite = true;
+        let values: Vec<f64> = values
+            .iter()
+            .map(|v| {
+                let v: f64 = (*v).into();
+                finite &= v.is_finite();
+                v
+            })
+            .collect();
+        if !finite {
+            let (min, max) = values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(*v), b.max(*v))
+                });
+            return Err(histogram_error(HistogramError::NotFinite { min, max }));
+        }
+        Ok(HistogramPayload::Values { values, bins })
+    }
 }
 
 impl Payload for HistogramPayload {
@@ -131,6 +185,54 @@ pub(crate) enum CurvePayload {
         y: Vec<f64>,
         annotation: Option<String>,
     },
+}
+
+impl CurvePayload {
+    /// A ROC curve of `labels` and `scores`, checked.
+    pub fn roc(labels: &[bool], scores: &[f64]) -> Result<Self, Error> {
+        check_scores(labels, scores)?;
+        let (labels, scores) = (labels.to_vec(), scores.to_vec());
+        Ok(CurvePayload::Roc { labels, scores })
+    }
+
+    /// A precision-recall curve of `labels` and `scores`, checked.
+    pub fn pr(labels: &[bool], scores: &[f64]) -> Result<Self, Error> {
+        check_scores(labels, scores)?;
+        let (labels, scores) = (labels.to_vec(), scores.to_vec());
+        Ok(CurvePayload::Pr { labels, scores })
+    }
+
+    /// A curve given as points, `x` and `y` of one length.
+    pub fn custom(x: &[f64], y: &[f64], annotation: Option<&str>) -> Result<Self, Error> {
+        if x.len() != y.len() {
+            return Err(curve_error(CurveError::XyLengths {
+                x: x.len(),
+                y: y.len(),
+            }));
+        }
+        Ok(CurvePayload::Custom {
+            x: x.to_vec(),
+            y: y.to_vec(),
+            annotation: annotation.map(str::to_owned),
+        })
+    }
+}
+
+/// Checks labels and scores for a curve at the call (lengths, at least one sample, finite).
+fn check_scores(labels: &[bool], scores: &[f64]) -> Result<(), Error> {
+    if labels.len() != scores.len() {
+        return Err(curve_error(CurveError::Lengths {
+            labels: labels.len(),
+            scores: scores.len(),
+        }));
+    }
+    if labels.is_empty() {
+        return Err(curve_error(CurveError::Empty));
+    }
+    if scores.iter().any(|s| !s.is_finite()) {
+        return Err(curve_error(CurveError::NotFinite));
+    }
+    Ok(())
 }
 
 impl Payload for CurvePayload {
