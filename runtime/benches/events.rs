@@ -2,6 +2,11 @@
 //! values cost the caller (the copy of the input and the queueing; PNG encoding and binning
 //! happen on the writer thread), and how many the writer encodes and writes per second.
 //!
+//! Each figure has its floor in the same run (`floor_*`): for the caller, the copy of the
+//! input it cannot avoid (the call returns before the writer reads it); for the writer, the
+//! PNG encoding of the same pixels with the same `png` settings written to a file, or one
+//! pass for the range and one for the counts of a 30-bin histogram.
+//!
 //! ```text
 //! cargo bench -p polytrack --bench events
 //! cargo bench -p polytrack --bench events -- --test   # each once (smoke)
@@ -14,6 +19,7 @@ mod common;
 use std::time::Duration;
 
 use common::{offline, TempDir};
+use divan::black_box;
 use divan::counter::ItemsCount;
 use divan::Bencher;
 use polytrack::Image;
@@ -143,4 +149,73 @@ fn histograms_until_end(b: Bencher) {
             assert!(report.is_complete(), "{report:?}");
             (dir, report)
         });
+}
+
+/// Floor of `log_image_224_rgb`: the copy of the pixels the call must make.
+#[divan::bench(sample_count = 30, sample_size = 50)]
+fn floor_copy_224_rgb(b: Bencher) {
+    let data = pixels();
+    b.bench_local(|| black_box(&data[..]).to_vec());
+}
+
+/// Floor of `log_histogram_1m`: the copy of the values the call must make.
+#[divan::bench(sample_count = 20, sample_size = 4)]
+fn floor_copy_1m(b: Bencher) {
+    let data = values(if common::is_smoke() {
+        10_000
+    } else {
+        1_000_000
+    });
+    b.bench_local(|| black_box(&data[..]).to_vec());
+}
+
+/// Floor of `images_until_end`: each image PNG-encoded as the writer encodes it (`png`,
+/// RGB 8-bit, `Compression::Fast`) and written to its own file.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn floor_png_images(b: Bencher) {
+    let n: usize = if common::is_smoke() { 5 } else { 100 };
+    let data = pixels();
+    let dir = TempDir::new("events-png-floor");
+    b.counter(ItemsCount::new(n)).bench_local(|| {
+        for step in 0..n {
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, SIDE as u32, SIDE as u32);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_compression(png::Compression::Fast);
+            let mut writer = enc.write_header().expect("png header");
+            writer.write_image_data(&data).expect("png data");
+            writer.finish().expect("png end");
+            std::fs::write(dir.path().join(format!("sample_{step}.png")), &out).expect("written");
+        }
+    });
+}
+
+/// Floor of `histograms_until_end`: for each histogram, one pass for the range and one that
+/// counts each value into one of 30 equal bins.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn floor_bin_histograms(b: Bencher) {
+    let n: usize = if common::is_smoke() { 2 } else { 20 };
+    let data = values(if common::is_smoke() {
+        10_000
+    } else {
+        1_000_000
+    });
+    b.counter(ItemsCount::new(n)).bench_local(|| {
+        for _ in 0..n {
+            let data = black_box(&data[..]);
+            let (lo, hi) = data
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(*v), b.max(*v))
+                });
+            let scale = 30.0 / (hi - lo);
+            let mut counts = [0u64; 30];
+            for v in data {
+                let i = ((v - lo) * scale) as usize;
+                counts[i.min(29)] += 1;
+            }
+            black_box(counts);
+        }
+    });
 }

@@ -275,6 +275,25 @@ pub(crate) struct Hwc {
 impl Pixels {
     /// Python's `convert_to_HWC` + scaling: gray becomes 3 equal channels, a batch becomes a
     /// grid 8 images wide with black cells after the last image, floats are scaled by 255.
+    /// [`Pixels::to_hwc`], without a copy for one image already in HWC order with 3 or 4
+    /// channels (`u8` moved as it is, `f32` scaled in one pass).
+    pub(crate) fn into_hwc(self) -> Hwc {
+        let (n, c, height, width) = self.dims;
+        if n != 1 || c == 1 || !matches!(self.layout, Layout::Hwc | Layout::Nhwc) {
+            return self.to_hwc();
+        }
+        let data = match self.samples {
+            Samples::U8(v) => v,
+            Samples::F32(v) => v.into_iter().map(scale).collect(),
+        };
+        Hwc {
+            height,
+            width,
+            channels: c,
+            data,
+        }
+    }
+
     pub(crate) fn to_hwc(&self) -> Hwc {
         let (n, c, h, w) = self.dims;
         let out_c = if c == 1 { 3 } else { c };
@@ -370,6 +389,30 @@ mod tests {
         match img.source {
             ImageSource::Pixels(p) => p,
             ImageSource::File(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn one_hwc_image_is_converted_as_the_general_path_converts_it() {
+        let u8s: Vec<u8> = (0..5 * 3 * 4).map(|i| (i * 37 % 256) as u8).collect();
+        let f32s: Vec<f32> = (0..5 * 3 * 3).map(|i| i as f32 / 45.0).collect();
+        for img in [
+            Image::from_u8(u8s.clone(), &[5, 3, 4], Layout::Hwc).unwrap(),
+            Image::from_u8(u8s, &[1, 5, 3, 4], Layout::Nhwc).unwrap(),
+            Image::from_f32(f32s, &[5, 3, 3], Layout::Hwc).unwrap(),
+        ] {
+            let p = pixels(img);
+            let general = p.to_hwc();
+            let fast = p.into_hwc();
+            assert_eq!(
+                (fast.height, fast.width, fast.channels, fast.data),
+                (
+                    general.height,
+                    general.width,
+                    general.channels,
+                    general.data
+                )
+            );
         }
     }
 

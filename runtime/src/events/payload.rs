@@ -78,16 +78,17 @@ impl Payload for ImagePayload {
     }
 
     fn encode(self: Box<Self>, ctx: &mut EncodeCtx<'_>) -> Result<Value, Error> {
-        match &self.image.source {
+        let ImagePayload { image, boxes } = *self;
+        match image.source {
             ImageSource::File(from) => {
-                let ext = extension(from).unwrap_or_else(|| "png".to_owned());
+                let ext = extension(&from).unwrap_or_else(|| "png".to_owned());
                 let (abs, rel) = ctx.event_asset("image", Some(&ext))?;
-                copy_file_or_dir(from, &abs)?;
+                copy_file_or_dir(&from, &abs)?;
                 Ok(json!({ "path": rel }))
             }
             ImageSource::Pixels(pixels) => {
-                let mut hwc = pixels.to_hwc();
-                draw_boxes(&mut hwc, &self.boxes);
+                let mut hwc = pixels.into_hwc();
+                draw_boxes(&mut hwc, &boxes);
                 let png = encode_png(&hwc).map_err(|e| encode_error("image", e))?;
                 let (abs, rel) = ctx.event_asset("image", Some("png"))?;
                 write(&abs, &png)?;
