@@ -24,7 +24,7 @@ impl Names {
     #[inline]
     pub(super) fn get(&self, name: &str) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
-        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        let mut i = slot_of(name_hash(name.as_bytes()), mask);
         loop {
             match self.slots.get(i)? {
                 Some((n, id)) if same_name(n.as_bytes(), name.as_bytes()) => return Some(*id),
@@ -49,7 +49,7 @@ impl Names {
 
     fn put(&mut self, name: Box<str>, id: u32) {
         let mask = self.slots.len() - 1;
-        let mut i = name_hash(name.as_bytes()) as usize & mask;
+        let mut i = slot_of(name_hash(name.as_bytes()), mask);
         while self.slots[i].is_some() {
             i = (i + 1) & mask;
         }
@@ -101,6 +101,19 @@ fn short_words(b: &[u8]) -> (u64, u64) {
         )
     } else {
         (0, 0)
+    }
+}
+
+/// The first slot to probe for `hash` in a table of `mask + 1` slots: the hash's top bits. A
+/// multiplicative hash mixes every input bit into its top bits only (its low bits ignore the
+/// input's high bytes: `metric_000` .. `metric_099` would share one low-bit slot).
+#[inline]
+fn slot_of(hash: u64, mask: usize) -> usize {
+    let bits = (mask as u64).count_ones();
+    if bits == 0 {
+        0
+    } else {
+        (hash >> (64 - bits)) as usize
     }
 }
 
@@ -178,5 +191,36 @@ mod tests {
         }
         names.clear();
         assert_eq!(names.get(&all[1]), None);
+    }
+
+    /// Numbered names (`metric_000` ..) spread over the table: each is found within a few
+    /// probes, not by walking a run of collisions.
+    #[test]
+    fn numbered_names_spread_over_the_table() {
+        for (count, pattern) in [(100, "metric_"), (1000, "train/layer_"), (64, "m")] {
+            let mut names = Names::new();
+            let all: Vec<String> = (0..count).map(|i| format!("{pattern}{i:03}")).collect();
+            for (id, name) in all.iter().enumerate() {
+                names.insert(name, id as u32);
+            }
+            let mask = names.slots.len() - 1;
+            let longest = all
+                .iter()
+                .map(|name| {
+                    let mut i = slot_of(name_hash(name.as_bytes()), mask);
+                    let mut probes = 1;
+                    while names.slots[i].as_ref().is_some_and(|(n, _)| **n != **name) {
+                        i = (i + 1) & mask;
+                        probes += 1;
+                    }
+                    probes
+                })
+                .max()
+                .unwrap_or(0);
+            assert!(
+                longest <= 12,
+                "{pattern}: up to {longest} probes for {count} names"
+            );
+        }
     }
 }
