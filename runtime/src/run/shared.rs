@@ -63,30 +63,51 @@ impl Shared {
         }
     }
 
+    /// The data queue is full: waits for the writer to make room, up to the queue timeout.
     #[cold]
-    fn send_slow(&self, mut msg: Msg) -> Result<(), Error> {
-        self.worker.wake();
+    fn send_slow(&self, msg: Msg) -> Result<(), Error> {
         let start = Instant::now();
-        let mut pause = Duration::from_micros(20);
+        let until = start + self.queue_timeout;
+        let mut msg = Some(msg);
+        let mut gone = false;
         loop {
-            if start.elapsed() >= self.queue_timeout {
+            self.worker.wait_for_room(until, || match msg.take() {
+                Some(m) => match self.tx.try_send(m) {
+                    Ok(()) => false,
+                    Err(TrySendError::Full(m)) => {
+                        msg = Some(m);
+                        true
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        gone = true;
+                        false
+                    }
+                },
+                None => false,
+            });
+            if gone {
+                return Err(self.gone());
+            }
+            let Some(m) = msg.take() else {
+                return Ok(());
+            };
+            match self.tx.try_send(m) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(m)) => msg = Some(m),
+                Err(TrySendError::Disconnected(_)) => return Err(self.gone()),
+            }
+            if Instant::now() >= until {
                 let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
                 if n <= 8 || n.is_power_of_two() {
                     log::error!(
-                        "polytrack: the writer is stalled; refused {n} event(s) after waiting {:?} each",
+                        target: "polytrack",
+                        "the writer is stalled; refused {n} event(s) after waiting {:?} each",
                         self.queue_timeout
                     );
                 }
                 return Err(Error::Backpressure {
                     waited: start.elapsed(),
                 });
-            }
-            std::thread::sleep(pause.min(self.queue_timeout.saturating_sub(start.elapsed())));
-            pause = (pause * 2).min(Duration::from_millis(5));
-            match self.tx.try_send(msg) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Full(m)) => msg = m,
-                Err(TrySendError::Disconnected(_)) => return Err(self.gone()),
             }
         }
     }

@@ -13,6 +13,11 @@
 //! queue, paced by how fast it fills ([`next_nap`]): at most [`IDLE_NAP`] apart, so an idle
 //! run wakes its writer 5 times a second and a trickle of events reaches the files within
 //! about that. The thread is joined when the run ends.
+//!
+//! A caller that finds the data queue full waits in [`Room`] (up to the run's queue timeout)
+//! until the writer has taken a quarter of the queue, then sends again: callers logging
+//! faster than the writer writes sleep once per quarter queue, not once per event, and leave
+//! the writer's core to the writer.
 
 use super::{EndRequest, Msg, Worker};
 use crate::error::Error;
@@ -22,7 +27,7 @@ use crate::sink::Update;
 use crate::util::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -50,7 +55,71 @@ pub(crate) struct WorkerHandle {
     control: Sender<Control>,
     /// Set while a [`Control::Wake`] is on its way, so full-queue callers send one, not many.
     wake_pending: Arc<AtomicBool>,
+    /// Where callers wait for room in a full data queue.
+    room: Arc<Room>,
     thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Where callers that found the data queue full wait until the writer has made room.
+///
+/// The writer looks at [`Room::waiting`] every quarter of the queue it takes and whenever it
+/// has emptied the queue, and wakes the waiting callers then; a caller rechecks the queue
+/// after saying it waits and before it sleeps, and sleeps in slices of at most
+/// [`ROOM_SLICE`], so a wake-up missed by a race costs at most one slice.
+pub(crate) struct Room {
+    /// A quarter of the data queue's capacity (at least 1).
+    quarter: usize,
+    waiting: AtomicBool,
+    /// Bumped at every wake-up, so a waiting caller knows it was woken.
+    woken: Mutex<u64>,
+    freed: Condvar,
+}
+
+/// The longest a caller sleeps in [`Room::wait`] before it looks at the queue again.
+const ROOM_SLICE: Duration = Duration::from_millis(5);
+
+impl Room {
+    fn new(capacity: usize) -> Room {
+        Room {
+            quarter: (capacity / 4).max(1),
+            waiting: AtomicBool::new(false),
+            woken: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Waits until the writer has made room (or `ROOM_SLICE`, or `until`, has passed); `full`
+    /// tries the send once more after the writer was told, and says whether the queue is
+    /// still full.
+    pub(crate) fn wait(&self, until: Instant, mut full: impl FnMut() -> bool) {
+        let woken = lock(&self.woken);
+        let seen = *woken;
+        self.waiting.store(true, Ordering::SeqCst);
+        if !full() {
+            return;
+        }
+        let slice = until
+            .saturating_duration_since(Instant::now())
+            .min(ROOM_SLICE);
+        // Poisoning cannot leave the counter inconsistent: the result is only waited on.
+        let _ = self.freed.wait_timeout_while(woken, slice, |w| *w == seen);
+    }
+
+    /// The writer took messages: wakes the callers waiting for room, if any.
+    #[inline]
+    fn made_room(&self) {
+        if self.waiting.load(Ordering::SeqCst) {
+            self.wake_all();
+        }
+    }
+
+    #[cold]
+    fn wake_all(&self) {
+        let mut woken = lock(&self.woken);
+        *woken = woken.wrapping_add(1);
+        self.waiting.store(false, Ordering::SeqCst);
+        self.freed.notify_all();
+    }
 }
 
 impl WorkerHandle {
@@ -64,20 +133,35 @@ impl WorkerHandle {
     ) -> Result<WorkerHandle, Error> {
         let (control, control_rx) = channel();
         let wake_pending = Arc::new(AtomicBool::new(false));
-        let pending = wake_pending.clone();
         let hashed = control.clone();
         worker.resolver.set_waker(Box::new(move || {
             let _ = hashed.send(Control::Hashed);
         }));
+        let room = Arc::new(Room::new(capacity));
+        let queue = Queue {
+            data,
+            control: control_rx,
+            wake_pending: wake_pending.clone(),
+            room: room.clone(),
+            capacity,
+        };
         let thread = std::thread::Builder::new()
             .name("polytrack-writer".into())
-            .spawn(move || run(worker, data, control_rx, pending, capacity, initial))
+            .spawn(move || run(worker, queue, initial))
             .map_err(|e| Error::io("cannot start the writer thread", e))?;
         Ok(WorkerHandle {
             control,
             wake_pending,
+            room,
             thread: Mutex::new(Some(thread)),
         })
+    }
+
+    /// Waits (at most until `until`) for the writer to make room in the full data queue;
+    /// `full` retries the send and says whether the queue is still full.
+    pub(crate) fn wait_for_room(&self, until: Instant, full: impl FnMut() -> bool) {
+        self.wake();
+        self.room.wait(until, full);
     }
 
     /// Wakes the writer to drain its data queue (a caller found it full, or waits for a
@@ -127,15 +211,25 @@ enum Drained {
     Gone,
 }
 
-/// The writer thread.
-fn run(
-    mut worker: Worker,
+/// The writer's side of its channels.
+struct Queue {
     data: Receiver<Msg>,
     control: Receiver<Control>,
     wake_pending: Arc<AtomicBool>,
+    room: Arc<Room>,
+    /// The data queue's capacity, in messages.
     capacity: usize,
-    initial: Vec<Update>,
-) {
+}
+
+/// The writer thread.
+fn run(mut worker: Worker, queue: Queue, initial: Vec<Update>) {
+    let Queue {
+        ref data,
+        ref control,
+        ref wake_pending,
+        ref room,
+        capacity,
+    } = queue;
     for update in initial {
         worker.apply(update);
     }
@@ -153,20 +247,20 @@ fn run(
             match control.try_recv() {
                 Ok(signal) => Some(signal),
                 Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return abandon(worker, &data),
+                Err(TryRecvError::Disconnected) => return abandon(worker, data, room),
             }
         } else {
             match control.recv_timeout(timeout) {
                 Ok(signal) => Some(signal),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return abandon(worker, &data),
+                Err(RecvTimeoutError::Disconnected) => return abandon(worker, data, room),
             }
         };
         wake_pending.store(false, Ordering::Release);
-        let (taken, state) = drain(&mut worker, &data, capacity);
+        let (taken, state) = drain(&mut worker, data, room, capacity);
         dirty |= taken > 0;
         match signal {
-            Some(Control::End(request)) => return finish(worker, *request, &data, capacity),
+            Some(Control::End(request)) => return finish(worker, *request, data, room, capacity),
             Some(Control::Resources(sample)) => {
                 worker.resources(&sample);
                 dirty = true;
@@ -177,7 +271,7 @@ fn run(
             dirty |= worker.settle_lineage();
         }
         if state == Drained::Gone {
-            return abandon(worker, &data);
+            return abandon(worker, data, room);
         }
         if dirty && worker.last_flush.elapsed() >= FLUSH_INTERVAL {
             worker.flush();
@@ -193,9 +287,11 @@ fn run(
 }
 
 /// Hands the queued messages to the worker, at most `limit` (so a caller that never stops
-/// logging cannot keep the writer from its flushes and control messages).
-fn drain(worker: &mut Worker, data: &Receiver<Msg>, limit: usize) -> (usize, Drained) {
+/// logging cannot keep the writer from its flushes and control messages), waking callers
+/// waiting for room every quarter of the queue and when it is empty.
+fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -> (usize, Drained) {
     let mut taken = 0;
+    let mut until_room = room.quarter;
     let state = loop {
         if taken >= limit {
             break Drained::Busy;
@@ -204,11 +300,17 @@ fn drain(worker: &mut Worker, data: &Receiver<Msg>, limit: usize) -> (usize, Dra
             Ok(msg) => {
                 worker.handle(msg);
                 taken += 1;
+                until_room -= 1;
+                if until_room == 0 {
+                    room.made_room();
+                    until_room = room.quarter;
+                }
             }
             Err(TryRecvError::Empty) => break Drained::Empty,
             Err(TryRecvError::Disconnected) => break Drained::Gone,
         }
     };
+    room.made_room();
     worker.dispatch_metrics();
     (taken, state)
 }
@@ -229,10 +331,16 @@ fn next_nap(taken: usize, slept: Duration, busy: bool, capacity: usize) -> Durat
 }
 
 /// Ends the run on request: everything queued before it is written first.
-fn finish(mut worker: Worker, request: EndRequest, data: &Receiver<Msg>, capacity: usize) {
+fn finish(
+    mut worker: Worker,
+    request: EndRequest,
+    data: &Receiver<Msg>,
+    room: &Room,
+    capacity: usize,
+) {
     // `end` marked the run ended before asking, so only calls racing it still add messages:
     // twice the capacity is everything sent before the request, and more.
-    let _ = drain(&mut worker, data, capacity.saturating_mul(2));
+    let _ = drain(&mut worker, data, room, capacity.saturating_mul(2));
     let mut report = worker.finish(
         request.status,
         request.reason,
@@ -260,8 +368,8 @@ fn finish(mut worker: Worker, request: EndRequest, data: &Receiver<Msg>, capacit
 }
 
 /// Every handle is gone without an explicit end (a leaked guard): end as succeeded.
-fn abandon(mut worker: Worker, data: &Receiver<Msg>) {
-    let _ = drain(&mut worker, data, usize::MAX);
+fn abandon(mut worker: Worker, data: &Receiver<Msg>, room: &Room) {
+    let _ = drain(&mut worker, data, room, usize::MAX);
     worker.finish(
         Status::Succeeded,
         None,
@@ -274,6 +382,56 @@ fn abandon(mut worker: Worker, data: &Receiver<Msg>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::{sync_channel, TrySendError};
+
+    /// A caller that finds the queue full says it waits, sleeps, and gets its message in
+    /// once the writer has taken some; the writer wakes waiting callers only.
+    #[test]
+    fn a_caller_waits_for_room_and_the_writer_wakes_it() {
+        let (tx, rx) = sync_channel::<u32>(8);
+        for i in 0..8 {
+            tx.try_send(i).unwrap();
+        }
+        let room = Arc::new(Room::new(8));
+        assert_eq!(room.quarter, 2);
+        // Nobody waits: the writer's call changes nothing.
+        room.made_room();
+        assert_eq!(*lock(&room.woken), 0);
+        let caller_room = room.clone();
+        let caller = std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(60);
+            let mut pending = Some(100);
+            let mut retries = 0;
+            while pending.is_some() && Instant::now() < until {
+                caller_room.wait(until, || {
+                    retries += 1;
+                    match tx.try_send(pending.take().unwrap_or(0)) {
+                        Ok(()) => false,
+                        Err(TrySendError::Full(m)) | Err(TrySendError::Disconnected(m)) => {
+                            pending = Some(m);
+                            true
+                        }
+                    }
+                });
+            }
+            (pending, retries)
+        });
+        while !room.waiting.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        // The writer takes a quarter of the queue and says so.
+        for expected in 0..2 {
+            assert_eq!(rx.recv().unwrap(), expected);
+        }
+        room.made_room();
+        assert!(*lock(&room.woken) >= 1);
+        let (pending, retries) = caller.join().unwrap();
+        assert_eq!(pending, None, "the caller's message never got in");
+        assert!(retries >= 1);
+        let got: Vec<u32> = rx.try_iter().collect();
+        assert_eq!(got, [2, 3, 4, 5, 6, 7, 100]);
+        assert!(!room.waiting.load(Ordering::SeqCst) || *lock(&room.woken) >= 1);
+    }
 
     #[test]
     fn naps_follow_the_rate_at_which_the_queue_fills() {
