@@ -4,7 +4,7 @@
 //! They are buffered and written by [`RowFiles`]: whole rows only, and a bounded number of
 //! open descriptors.
 
-use super::row_files::{RowFiles, MAX_OPEN_FILES};
+use super::row_files::{open_files_budget, RowFiles};
 use super::rows::{event_header, pipe_header, write_event_row, write_log_row, write_metric_row};
 use super::{Ending, MetricEvent, Sink};
 use crate::error::Error;
@@ -35,7 +35,7 @@ pub(crate) struct EventFiles {
 
 impl EventFiles {
     pub(crate) fn new(run_dir: &Path) -> Self {
-        Self::with_open_limit(run_dir, MAX_OPEN_FILES)
+        Self::with_open_limit(run_dir, open_files_budget())
     }
 
     pub(crate) fn with_open_limit(run_dir: &Path, max_open: usize) -> Self {

@@ -16,6 +16,7 @@
 
 use super::{step_summary, EventFileSummary, TimestampSummary};
 use crate::timestamp::{iso_format, parse_timestamp, TimeFormatCache, Timestamp};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The most memory spent on kept values, in bytes: 64 MiB, 8,388,608 rows. Counted by the
@@ -50,6 +51,9 @@ const PAST_PARSED: i64 = 253_402_300_800_000_000;
 #[derive(Debug)]
 pub(crate) struct KeptValues {
     files: Vec<Option<KeptFile>>,
+    /// The metric id of each file, so that the end of a run with many metrics finds each
+    /// file's rows at once.
+    by_path: HashMap<PathBuf, u32>,
     /// Bytes of the values' vectors (their capacity), at most `budget`.
     used: usize,
     budget: usize,
@@ -60,6 +64,7 @@ impl KeptValues {
     pub(crate) fn new(budget: usize) -> Self {
         KeptValues {
             files: Vec::new(),
+            by_path: HashMap::new(),
             used: 0,
             budget,
         }
@@ -73,6 +78,7 @@ impl KeptValues {
             self.files.resize_with(idx + 1, || None);
         }
         let complete = self.budget > 0 && !path.exists();
+        self.by_path.insert(path.clone(), id);
         self.files[idx] = Some(KeptFile {
             path,
             complete,
@@ -128,17 +134,19 @@ impl KeptValues {
     /// Writing event files failed: no file is known to hold exactly the kept rows any more.
     pub(crate) fn forget(&mut self) {
         self.files.clear();
+        self.by_path.clear();
         self.used = 0;
     }
 
     /// Takes the kept rows of the metric file at `path` when its summary can be computed from
     /// them ([`KeptFile::summary`]); `None` when the file must be read back.
     pub(crate) fn take(&mut self, path: &Path) -> Option<KeptFile> {
-        let file = self
-            .files
-            .iter_mut()
-            .find(|f| f.as_ref().is_some_and(|f| f.complete && f.path == path))?
-            .take()?;
+        let id = *self.by_path.get(path)?;
+        let slot = self.files.get_mut(id as usize)?;
+        if !slot.as_ref().is_some_and(|f| f.complete && f.path == path) {
+            return None;
+        }
+        let file = slot.take()?;
         self.used -= file.values.capacity() * 8;
         Some(file)
     }
