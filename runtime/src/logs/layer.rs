@@ -56,42 +56,61 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for Layer {
         if *meta.level() > self.max_level || is_own_target(meta.target()) {
             return;
         }
-        route::emit(|| format_event(event));
+        if meta.target() == LOG_TARGET {
+            // A `log` record seen through tracing-log (burn's, say): its target is a field.
+            let fields = Fields::of(event);
+            if fields.log_target.as_deref().is_some_and(is_own_target) {
+                return; // polytrack's own `log` records, which tracing-log turned into events
+            }
+            route::emit(|| fields.line(event));
+            return;
+        }
+        route::emit(|| Fields::of(event).line(event));
     }
 }
 
-/// `LEVEL target: message key=value ...`, as tracing's `fmt` prints an event (without the
-/// time, which the run's logs keep apart).
-fn format_event(event: &Event<'_>) -> String {
-    let meta = event.metadata();
-    let mut visitor = Fields {
-        message: String::new(),
-        fields: String::new(),
-    };
-    event.record(&mut visitor);
-    let mut line = String::with_capacity(
-        meta.target().len() + visitor.message.len() + visitor.fields.len() + 8,
-    );
-    let _ = write!(
-        line,
-        "{} {}: {}",
-        meta.level(),
-        meta.target(),
-        visitor.message
-    );
-    line.push_str(&visitor.fields);
-    line
-}
+/// The target of the events tracing-log makes of `log` records (the record's own target is
+/// their `log.target` field).
+const LOG_TARGET: &str = "log";
 
 struct Fields {
     message: String,
     fields: String,
+    /// A `log` record's own target (`log.target`).
+    log_target: Option<String>,
+}
+
+impl Fields {
+    fn of(event: &Event<'_>) -> Fields {
+        let mut fields = Fields {
+            message: String::new(),
+            fields: String::new(),
+            log_target: None,
+        };
+        event.record(&mut fields);
+        fields
+    }
+
+    /// `LEVEL target: message key=value ...`, as tracing's `fmt` prints an event (without the
+    /// time, which the run's logs keep apart; a `log` record with its own target, as `fmt`
+    /// shows it too).
+    fn line(self, event: &Event<'_>) -> String {
+        let meta = event.metadata();
+        let target = self.log_target.as_deref().unwrap_or(meta.target());
+        let mut line =
+            String::with_capacity(target.len() + self.message.len() + self.fields.len() + 8);
+        let _ = write!(line, "{} {}: {}", meta.level(), target, self.message);
+        line.push_str(&self.fields);
+        line
+    }
 }
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.message.push_str(value);
+        } else if field.name() == "log.target" {
+            self.log_target = Some(value.to_owned());
         } else {
             self.record_debug(field, &value);
         }
@@ -131,6 +150,20 @@ mod tests {
             tracing::debug!(target: "train", "not recorded at the default level");
             tracing::error!(target: "polytrack::worker", "own events are never recorded");
             tracing::warn!(target: "data", name = "a b", "slow");
+            // `log` records as tracing-log hands them on (burn's, say), and polytrack's own.
+            for (level, target, text) in [
+                (log::Level::Info, "burn_train::learner", "epoch 1"),
+                (log::Level::Warn, "polytrack::worker", "own, via log"),
+            ] {
+                let traced = tracing_log::format_trace(
+                    &log::Record::builder()
+                        .level(level)
+                        .target(target)
+                        .args(format_args!("{text}"))
+                        .build(),
+                );
+                assert!(traced.is_ok());
+            }
         });
         route::detach(31, Duration::from_secs(1));
         assert_eq!(
@@ -138,6 +171,7 @@ mod tests {
             [
                 "INFO train: epoch 3 done epoch=3 loss=0.25",
                 "WARN data: slow name=\"a b\"",
+                "INFO burn_train::learner: epoch 1",
             ]
         );
     }
