@@ -13,8 +13,9 @@
 //! What the run holds: the training configuration as inputs, `train__loss`,
 //! `train__accuracy`, `train__learning_rate` per iteration, `valid__loss`, `valid__accuracy`
 //! per validation iteration, `epoch__<split>__<metric>` per epoch, the final model
-//! (`outputs/model.bpk`) as a `model` artifact of framework `burn`, and burn's own log
-//! (`outputs/burn/experiment.log`).
+//! (`outputs/model.bpk`, through `log_model`) as a `model` artifact of framework `burn`, and
+//! burn's own log lines both in `outputs/burn/experiment.log` and in the run's logs
+//! (`plxlogs/`, Polyaxon's Logs tab), through `polytrack_burn::ApplicationLogger`.
 
 use burn::config::Config;
 use burn::data::dataloader::batcher::Batcher;
@@ -31,8 +32,8 @@ use burn::train::{
     ClassificationOutput, InferenceStep, Learner, LearningResult, SupervisedTraining, TrainOutput,
     TrainStep,
 };
-use polytrack::{RefOptions, Settings};
-use polytrack_burn::PolytrackTraining;
+use polytrack::Settings;
+use polytrack_burn::{ApplicationLogger, PolytrackTraining};
 use std::path::PathBuf;
 
 /// Side of the square images.
@@ -206,6 +207,9 @@ pub fn train(
     customize: impl FnOnce(SupervisedTraining<Mlp>) -> SupervisedTraining<Mlp>,
 ) -> Result<Trained, Box<dyn std::error::Error>> {
     let run = polytrack::init_with(settings.name("burn-mnist-like").tags(["burn"]))?;
+    // This thread's lines (burn logs the epochs on it) go to this run, even while another
+    // run is live in the process.
+    let entered = run.enter();
     run.log_inputs(config)?;
 
     let device = Device::flex().autodiff();
@@ -231,18 +235,32 @@ pub fn train(
     )
     .metrics((LossMetric::new(), AccuracyMetric::new()))
     .metric_train_numeric(LearningRateMetric::new())
-    .num_epochs(config.num_epochs);
+    .num_epochs(config.num_epochs)
+    // burn's experiment.log, and the same lines in the run's logs.
+    .with_application_logger(Some(Box::new(ApplicationLogger::new(
+        burn_dir.join("experiment.log"),
+    ))));
     let result = customize(training)
         .with_polytrack(&run) // the one line
         .launch(learner);
 
+    // Saved outside the run, then copied into its outputs by `log_model`.
+    let saved = std::env::temp_dir().join(format!(
+        "polytrack-burn-{}-{}",
+        std::process::id(),
+        run.uuid().unwrap_or("no-op")
+    ));
     if result.error.is_none() && result.interrupted.is_none() {
-        let path = run.get_outputs_path("model.bpk")?;
+        std::fs::create_dir_all(&saved)?;
+        let path = saved.join("model.bpk");
         result.model.clone().save_file(&path)?;
-        // Python's `log_model_ref(path, name="model", framework="burn")`.
-        run.log_model_ref(&path, Some("burn"), RefOptions::new().name("model"))?;
+        // Python's `log_model(path, name="model", framework="burn")`: `outputs/model.bpk`, a
+        // lineage entry of kind `model`, and `has_model`.
+        run.log_model(&path, Some("model"), Some("burn"), None, None)?;
     }
+    drop(entered);
     let report = run.end()?;
+    let _ = std::fs::remove_dir_all(&saved); // copied by the time the run has ended
     Ok(Trained {
         result,
         run_dir: report.run_dir,

@@ -18,6 +18,21 @@
 //!
 //! `integrations/burn/examples/burn_mnist_like.rs` trains a small MLP this way.
 //!
+//! ## Application logs
+//!
+//! burn logs the training's progress (`Executing training step for epoch 1`, ...) through
+//! `log` and `tracing` into `experiment.log`, with a global `tracing` subscriber it installs
+//! itself. [`ApplicationLogger`] installs burn's file logger stacked with polytrack's layer, so
+//! the same lines reach the run's logs (Polyaxon's Logs tab) too:
+//!
+//! ```ignore
+//! SupervisedTraining::new(&dir, train_loader, valid_loader)
+//!     .with_application_logger(Some(Box::new(
+//!         polytrack_burn::ApplicationLogger::new(dir.join("experiment.log")),
+//!     )))
+//!     .with_polytrack(&run)
+//! ```
+//!
 //! ## Metric names
 //!
 //! | burn reports | Polyaxon metric | step |
@@ -46,10 +61,12 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod app_logger;
 mod history;
 mod logger;
 mod naming;
 mod training;
 
+pub use app_logger::ApplicationLogger;
 pub use logger::PolytrackMetricLogger;
 pub use training::{record_outcome, PolytrackTraining, TrackedTraining};

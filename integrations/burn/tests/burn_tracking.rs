@@ -144,6 +144,31 @@ fn example_run_is_read_by_polyaxon_and_served_after_push() {
         dir.join("outputs/burn").is_dir(),
         "burn's folder is the run's"
     );
+    // burn's application log lines, in its experiment.log and in the run's logs.
+    let logs = std::fs::read_to_string(dir.join("plxlogs/logs.jsonl")).unwrap();
+    let lines: Vec<String> = logs
+        .split('\n')
+        .skip(1)
+        .map(|l| {
+            let row: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            row["value"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    for epoch in 1..=3 {
+        let said = format!("Executing training step for epoch {epoch}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("INFO burn_train") && l.ends_with(&said)),
+            "{said:?} not in the run's logs: {lines:#?}"
+        );
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("polytrack")),
+        "polytrack's own lines stay out of the run: {lines:#?}"
+    );
+    // (Which training's experiment.log gets the lines depends on which test installed the
+    // process's subscriber first; the unit tests of `ApplicationLogger` check the file.)
 
     let Some(venv) = venv() else { return };
     let check = check_with_polyaxon(&venv, &dir);
@@ -179,6 +204,12 @@ fn example_run_is_read_by_polyaxon_and_served_after_push() {
         .unwrap();
     assert_eq!(model["kind"], "model");
     assert_eq!(model["summary"]["framework"], "burn", "{model:#}");
+    assert!(
+        model["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("outputs/model.bpk")),
+        "log_model copied the checkpoint into the outputs: {model:#}"
+    );
     assert_eq!(run_file(&dir)["meta_info"]["has_model"], true);
 
     let Some(server) = server() else { return };
