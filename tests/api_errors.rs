@@ -3,8 +3,7 @@
 //! refuses. Each gives a clear error (or a clear line in the end report), never a panic, and
 //! loses nothing locally.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::{Error, Settings};
 use polytrack_tests::{scratch, server};

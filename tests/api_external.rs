@@ -3,8 +3,7 @@
 //! folder at the end; a resumed run only sends its data. Every effect is read back from the
 //! API.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::{ArtifactKind, Status};
 use polytrack_tests::{scratch, server};

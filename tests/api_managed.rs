@@ -6,8 +6,7 @@
 //! which posts its statuses and uploads its folder itself, and a new run started from inside
 //! a managed one (`is_new`), which polytrack creates.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::{ArtifactKind, Mode, Settings, Status};
 use polytrack_tests::{scratch, server};

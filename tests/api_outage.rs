@@ -2,8 +2,7 @@
 //! going away mid-run, a slow server, and a process killed with updates pending, whose
 //! spool a later `init` of the same run, or `polytrack::push`, delivers.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::ArtifactKind;
 use polytrack_tests::{scratch, server};

@@ -4,8 +4,7 @@
 //! statuses for both; polytrack may only add what Polyaxon's sidecar adds in a cluster
 //! (event summaries as lineage, the last value of every metric as outputs).
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack_tests::{example, repo_root, run_ok, server, Server};
 use serde_json::Value;

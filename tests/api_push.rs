@@ -1,8 +1,7 @@
 //! `polytrack::push` of an offline run to the real Polyaxon server, with the requests of
 //! `polyaxon ops push`: the run, its lineage, a read of the run, the folder as a tar.gz.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::{ArtifactKind, Settings};
 use polytrack_tests::{scratch, server};

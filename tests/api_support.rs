@@ -1,5 +1,6 @@
-//! Helpers of the API tests (`api_*.rs`, each includes this file as a module): reading the
-//! real server back, a fault-injecting TCP proxy in front of it, and a log capture.
+//! Helpers of the API tests (`api.rs` and its `api_*.rs` modules; `events.rs`, `lifecycle.rs`,
+//! `logs.rs` and `reliability.rs` include it too): reading the real server back, a
+//! fault-injecting TCP proxy in front of it, and a log capture.
 
 #![allow(dead_code)]
 

@@ -1,8 +1,7 @@
 //! The API token is sent in the `Authorization` header and appears nowhere else: not in
 //! logs (captured here), errors, `Debug` output, end reports or files.
 
-#[path = "api_support.rs"]
-mod support;
+use super::support;
 
 use polytrack::Settings;
 use polytrack_tests::{scratch, server};
