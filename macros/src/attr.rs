@@ -11,20 +11,86 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Path, Token};
 
-mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(project);
-    syn::custom_keyword!(description);
-    syn::custom_keyword!(tags);
-    syn::custom_keyword!(offline);
-    syn::custom_keyword!(skip);
-    syn::custom_keyword!(skip_all);
-    syn::custom_keyword!(rename);
-    syn::custom_keyword!(whole);
-    syn::custom_keyword!(prefix);
-    syn::custom_keyword!(outputs);
-    syn::custom_keyword!(skip_ret);
-    syn::custom_keyword!(step);
+/// The options, in the order messages list them: keyword, the attributes that take it, its
+/// typed value, its parser, and where it goes in [`Args`]. The keywords, each attribute's
+/// list of options, the names in messages and the parser all follow from this table; only
+/// `crate`, a reserved word, is parsed on its own (by [`crate_path`]).
+macro_rules! options {
+    ($(
+        $kw:ident [$($kind:ident)|+] $variant:ident($ty:ty) = $parse:ident,
+        |$args:ident, $span:pat_param, $value:pat_param| $set:expr;
+    )*) => {
+        mod kw {
+            $(syn::custom_keyword!($kw);)*
+        }
+
+        /// An option with its typed value.
+        enum Value {
+            $($variant($ty),)*
+            Crate(Path),
+        }
+
+        /// Every option's keyword and the attributes that accept it.
+        const OPTIONS: &[(&str, &[Kind])] = &[
+            $((stringify!($kw), &[$(Kind::$kind),+]),)*
+            ("crate", &[Kind::Run, Kind::Params, Kind::Metrics]),
+        ];
+
+        impl Value {
+            /// The option's keyword.
+            fn name(&self) -> &'static str {
+                match self {
+                    $(Value::$variant(_) => stringify!($kw),)*
+                    Value::Crate(_) => "crate",
+                }
+            }
+        }
+
+        /// Parses the option whose keyword comes next; `None` when no keyword of the table
+        /// does.
+        fn parse_keyword(input: ParseStream) -> Option<syn::Result<Opt>> {
+            $(
+                if input.peek(kw::$kw) {
+                    return Some(input.parse::<kw::$kw>().and_then(|keyword| {
+                        let value = $parse(input, stringify!($kw), keyword.span)?;
+                        Ok(Opt {
+                            span: keyword.span,
+                            value: Value::$variant(value),
+                        })
+                    }));
+                }
+            )*
+            None
+        }
+
+        impl Args {
+            fn set(&mut self, opt: Opt) {
+                match opt.value {
+                    $(Value::$variant(value) => {
+                        let ($args, $span, $value) = (&mut *self, opt.span, value);
+                        $set;
+                    })*
+                    Value::Crate(path) => self.krate = Some(path),
+                }
+            }
+        }
+    };
+}
+
+options! {
+    name [Run] Name(LitStr) = string, |args, _, lit| args.name = Some(lit);
+    project [Run] Project(LitStr) = string, |args, _, lit| args.project = Some(lit);
+    description [Run] Description(LitStr) = string, |args, _, lit| args.description = Some(lit);
+    tags [Run] Tags(Vec<LitStr>) = strings, |args, _, lits| args.tags = Some(lits);
+    offline [Run] Offline(()) = flag, |args, _, ()| args.offline = true;
+    skip [Run | Params] Skip(Vec<Ident>) = idents, |args, _, idents| args.skip = idents;
+    skip_all [Run | Params] SkipAll(()) = flag, |args, span, ()| args.skip_all = Some(span);
+    rename [Run | Params] Rename(Vec<Rename>) = renames, |args, _, renames| args.rename = renames;
+    whole [Run | Params] Whole(Vec<Ident>) = idents, |args, _, idents| args.whole = idents;
+    step [Metrics] Step(Ident) = ident, |args, _, ident| args.step = Some(ident);
+    prefix [Params | Metrics] Prefix(LitStr) = string, |args, _, lit| args.prefix = Some(lit);
+    outputs [Run] Outputs(LitStr) = string, |args, _, lit| args.outputs = Some(lit);
+    skip_ret [Run] SkipRet(()) = flag, |args, span, ()| args.skip_ret = Some(span);
 }
 
 /// Which of the three attributes is being expanded.
@@ -48,31 +114,21 @@ impl Kind {
         }
     }
 
-    /// The options this attribute accepts, in the order the docs list them.
-    fn options(self) -> &'static [&'static str] {
-        match self {
-            Kind::Run => &[
-                "name",
-                "project",
-                "description",
-                "tags",
-                "offline",
-                "skip",
-                "skip_all",
-                "rename",
-                "whole",
-                "outputs",
-                "skip_ret",
-                "crate",
-            ],
-            Kind::Params => &["skip", "skip_all", "rename", "whole", "prefix", "crate"],
-            Kind::Metrics => &["step", "prefix", "crate"],
-        }
+    /// The options this attribute accepts, in the order of the table.
+    fn options(self) -> impl Iterator<Item = &'static str> {
+        OPTIONS
+            .iter()
+            .filter(move |(_, kinds)| kinds.contains(&self))
+            .map(|(name, _)| *name)
+    }
+
+    /// Whether this attribute accepts `option`.
+    fn accepts(self, option: &str) -> bool {
+        self.options().any(|name| name == option)
     }
 
     fn expected(self) -> String {
         self.options()
-            .iter()
             .map(|option| format!("`{option}`"))
             .collect::<Vec<_>>()
             .join(", ")
@@ -113,46 +169,6 @@ struct Opt {
     value: Value,
 }
 
-/// An option with its typed value.
-enum Value {
-    Name(LitStr),
-    Project(LitStr),
-    Description(LitStr),
-    Tags(Vec<LitStr>),
-    Offline,
-    Skip(Vec<Ident>),
-    SkipAll,
-    Rename(Vec<Rename>),
-    Whole(Vec<Ident>),
-    Prefix(LitStr),
-    Outputs(LitStr),
-    SkipRet,
-    Step(Ident),
-    Crate(Path),
-}
-
-impl Value {
-    /// The option's keyword, as `Kind::options` spells it.
-    fn name(&self) -> &'static str {
-        match self {
-            Value::Name(_) => "name",
-            Value::Project(_) => "project",
-            Value::Description(_) => "description",
-            Value::Tags(_) => "tags",
-            Value::Offline => "offline",
-            Value::Skip(_) => "skip",
-            Value::SkipAll => "skip_all",
-            Value::Rename(_) => "rename",
-            Value::Whole(_) => "whole",
-            Value::Prefix(_) => "prefix",
-            Value::Outputs(_) => "outputs",
-            Value::SkipRet => "skip_ret",
-            Value::Step(_) => "step",
-            Value::Crate(_) => "crate",
-        }
-    }
-}
-
 /// Parses the arguments of `kind`'s attribute. Errors go to `cx`; what parsed is kept.
 pub(crate) fn parse(cx: &mut Ctxt, kind: Kind, tokens: TokenStream) -> Args {
     let mut args = Args::default();
@@ -165,10 +181,10 @@ pub(crate) fn parse(cx: &mut Ctxt, kind: Kind, tokens: TokenStream) -> Args {
                 continue;
             }
         };
-        if !kind.options().contains(&opt.value.name()) {
+        if !kind.accepts(opt.value.name()) {
             let owner = [Kind::Run, Kind::Params, Kind::Metrics]
                 .into_iter()
-                .find(|other| other.options().contains(&opt.value.name()))
+                .find(|other| other.accepts(opt.value.name()))
                 .map_or(String::new(), |other| {
                     format!(" (it is an option of `{}`)", other.attribute())
                 });
@@ -200,27 +216,6 @@ pub(crate) fn parse(cx: &mut Ctxt, kind: Kind, tokens: TokenStream) -> Args {
     args
 }
 
-impl Args {
-    fn set(&mut self, opt: Opt) {
-        match opt.value {
-            Value::Name(lit) => self.name = Some(lit),
-            Value::Project(lit) => self.project = Some(lit),
-            Value::Description(lit) => self.description = Some(lit),
-            Value::Tags(lits) => self.tags = Some(lits),
-            Value::Offline => self.offline = true,
-            Value::Skip(idents) => self.skip = idents,
-            Value::SkipAll => self.skip_all = Some(opt.span),
-            Value::Rename(renames) => self.rename = renames,
-            Value::Whole(idents) => self.whole = idents,
-            Value::Prefix(lit) => self.prefix = Some(lit),
-            Value::Outputs(lit) => self.outputs = Some(lit),
-            Value::SkipRet => self.skip_ret = Some(opt.span),
-            Value::Step(ident) => self.step = Some(ident),
-            Value::Crate(path) => self.krate = Some(path),
-        }
-    }
-}
-
 /// Cuts `tokens` at its top-level commas; empty pieces (a trailing comma) are dropped.
 fn split_at_commas(tokens: TokenStream) -> Vec<TokenStream> {
     let mut segments = Vec::new();
@@ -239,18 +234,6 @@ fn split_at_commas(tokens: TokenStream) -> Vec<TokenStream> {
 }
 
 fn parse_opt(input: ParseStream, kind: Kind) -> syn::Result<Opt> {
-    macro_rules! opt {
-        ($kw:ident, $variant:expr, $parse:ident) => {
-            if input.peek(kw::$kw) {
-                let keyword: kw::$kw = input.parse()?;
-                let value = $parse(input, stringify!($kw), keyword.span)?;
-                return Ok(Opt {
-                    span: keyword.span,
-                    value: $variant(value),
-                });
-            }
-        };
-    }
     if input.peek(Token![crate]) {
         let keyword: Token![crate] = input.parse()?;
         return Ok(Opt {
@@ -258,19 +241,9 @@ fn parse_opt(input: ParseStream, kind: Kind) -> syn::Result<Opt> {
             value: Value::Crate(crate_path(input, keyword.span)?),
         });
     }
-    opt!(name, Value::Name, string);
-    opt!(project, Value::Project, string);
-    opt!(description, Value::Description, string);
-    opt!(tags, Value::Tags, strings);
-    opt!(offline, |()| Value::Offline, flag);
-    opt!(skip_all, |()| Value::SkipAll, flag);
-    opt!(skip_ret, |()| Value::SkipRet, flag);
-    opt!(skip, Value::Skip, idents);
-    opt!(rename, Value::Rename, renames);
-    opt!(whole, Value::Whole, idents);
-    opt!(prefix, Value::Prefix, string);
-    opt!(outputs, Value::Outputs, string);
-    opt!(step, Value::Step, ident);
+    if let Some(opt) = parse_keyword(input) {
+        return opt;
+    }
     let message = format!(
         "unknown option of `{}`; expected one of {}",
         kind.attribute(),
@@ -355,16 +328,27 @@ fn flag(input: ParseStream, name: &str, _keyword: Span) -> syn::Result<()> {
     }
 }
 
-/// `= argument`
+/// `= argument`. Anything else (`self.epoch`, `epoch + 1`) is refused as a whole, with the
+/// fix: bind the value to an argument.
 fn ident(input: ParseStream, name: &str, keyword: Span) -> syn::Result<Ident> {
     equals(input, name, keyword, "a parameter name")?;
-    let ident = input.call(Ident::parse_any).map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            format!("`{name}` takes a parameter name: `{name} = epoch`"),
+    let rest: TokenStream = input.parse()?;
+    let mut trees = rest.clone().into_iter();
+    if let (Some(TokenTree::Ident(ident)), None) = (trees.next(), trees.next()) {
+        return Ok(ident);
+    }
+    let written = rest.to_string();
+    let literal = matches!(rest.clone().into_iter().next(), Some(TokenTree::Literal(_)));
+    let message = if rest.is_empty() || literal {
+        format!("`{name}` takes a parameter name: `{name} = epoch`")
+    } else {
+        format!(
+            "`{name}` must name an argument of the function, not an expression \
+             (`{written}`): take the value as an argument (`fn evaluate(&self, epoch: u32)`, \
+             called with `{written}`) and write `{name} = epoch`"
         )
-    })?;
-    Ok(ident)
+    };
+    Err(syn::Error::new_spanned(rest, message))
 }
 
 /// `= path` or `= "path"`

@@ -16,14 +16,20 @@ use syn::{AttrStyle, Ident, LitStr, ReturnType};
 
 /// Expands `kind`'s attribute with arguments `attr` on `item`: parse, validate, generate.
 pub(crate) fn attribute(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut cx = Ctxt::default();
+    let mut cx = Ctxt::new();
     let args = attr::parse(&mut cx, kind, attr);
     let Some(func) = Func::parse(item.clone()) else {
+        if crate::func::has_unparsed_body(item.clone()) {
+            // The compiler's own error on the body is the useful one.
+            return fallback::untouched(item, cx);
+        }
         return fallback::not_a_function(kind, item, cx);
     };
     let inputs = validate::check(&mut cx, kind, &args, &func);
-    if cx.has_errors() {
-        return fallback::untouched(item, cx);
+    if let Err(errors) = cx.check() {
+        let mut tokens = errors;
+        tokens.extend(item);
+        return tokens;
     }
     match kind {
         Kind::Run => track_run(&args, &func, &inputs),
@@ -62,6 +68,7 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
         let entered = local("__polytrack_entered");
         return wrap(
             func,
+            args,
             quote! {
                 let #scope = #private::RunScope::start(#options);
                 #log_inputs
@@ -82,6 +89,7 @@ fn track_run(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
     };
     wrap(
         func,
+        args,
         quote! {
             let #scope = #private::RunScope::start(#options);
             #log_inputs
@@ -106,7 +114,7 @@ fn track_params(args: &Args, func: &Func, inputs: &[Input]) -> TokenStream {
     // The body's statements, not its block: a one-line `{ x }` nested in the function's own
     // braces would trip `unused_braces` in the user's crate.
     let stmts = &func.item.block.stmts;
-    wrap(func, quote!(#log_inputs #(#stmts)*))
+    wrap(func, args, quote!(#log_inputs #(#stmts)*))
 }
 
 /// `#[track_metrics]`: run the body, then log what it returned as metrics of the current run.
@@ -140,6 +148,7 @@ fn track_metrics(args: &Args, func: &Func) -> TokenStream {
     };
     wrap(
         func,
+        args,
         quote! {
             #step_setup
             let #ret = #call;
@@ -151,11 +160,21 @@ fn track_metrics(args: &Args, func: &Func) -> TokenStream {
     )
 }
 
-/// The path generated code goes through: `::polytrack::__private`, or `<crate>::__private`.
-fn private(args: &Args) -> TokenStream {
+/// The name generated code reaches polytrack through: a local alias of
+/// `::polytrack::__private` (or `<crate>::__private`), imported once at the top of the body by
+/// [`import`].
+fn private(_: &Args) -> TokenStream {
+    local("__polytrack_private").into_token_stream()
+}
+
+/// `use ::polytrack::__private as __polytrack_private;`. One import, so that a crate that
+/// reaches polytrack through a re-export without `crate = ..` (or a `crate = ..` path that
+/// does not resolve) gets one error, on that path, instead of one per use in the expansion.
+fn import(args: &Args) -> TokenStream {
+    let alias = local("__polytrack_private");
     match &args.krate {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::polytrack::__private),
+        Some(path) => quote!(#[allow(unused_imports)] use #path::__private as #alias;),
+        None => quote!(#[allow(unused_imports)] use ::polytrack::__private as #alias;),
     }
 }
 
@@ -171,8 +190,10 @@ fn option(lit: Option<&LitStr>) -> TokenStream {
     }
 }
 
-/// The function with its attributes and signature as written and `body` as its body.
-fn wrap(func: &Func, body: TokenStream) -> TokenStream {
+/// The function with its attributes and signature as written and `body` as its body, after
+/// the import of polytrack's support module.
+fn wrap(func: &Func, args: &Args, body: TokenStream) -> TokenStream {
+    let import = import(args);
     let item = &func.item;
     let outer = item
         .attrs
@@ -188,6 +209,7 @@ fn wrap(func: &Func, body: TokenStream) -> TokenStream {
         #(#outer)*
         #vis #sig {
             #(#inner)*
+            #import
             #body
         }
     }

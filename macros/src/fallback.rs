@@ -6,9 +6,9 @@ use crate::attr::Kind;
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 
-/// The item untouched, followed by the errors gathered in `cx`.
+/// The item untouched, preceded by the errors gathered in `cx`, if any.
 pub(crate) fn untouched(item: TokenStream, cx: Ctxt) -> TokenStream {
-    let mut tokens = cx.into_compile_errors();
+    let mut tokens = cx.check().err().unwrap_or_default();
     tokens.extend(item);
     tokens
 }

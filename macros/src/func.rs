@@ -100,6 +100,23 @@ impl Func {
     }
 }
 
+/// Whether `item` is a function whose signature parses but whose body does not (it is being
+/// edited, say): the body is taken as tokens, the way tokio-macros does, so that the item can
+/// be given back to the compiler, which reports the body's own syntax error.
+pub(crate) fn has_unparsed_body(item: TokenStream) -> bool {
+    let parser = |input: syn::parse::ParseStream| -> syn::Result<()> {
+        input.call(Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        input.parse::<syn::Signature>()?;
+        let body: proc_macro2::Group = input.parse()?;
+        if body.delimiter() != proc_macro2::Delimiter::Brace || !input.is_empty() {
+            return Err(input.error("not a function body"));
+        }
+        Ok(())
+    };
+    syn::parse::Parser::parse2(parser, item).is_ok()
+}
+
 /// An identifier as text, without the `r#` of a raw identifier.
 pub(crate) fn unraw(ident: &Ident) -> String {
     let text = ident.to_string();

@@ -63,17 +63,18 @@ use proc_macro::TokenStream;
 ///    Tracking never fails the function: when the run cannot start, the error is logged
 ///    through the `log` facade and the function runs untracked (its calls reach no run).
 /// 2. **Logs the arguments as inputs**, keyed by parameter name. `self` is never logged.
-///    An argument that serializes to a map, like a struct, is logged as its fields, so that
-///    the inputs carry the names of the hyperparameters of a Polyaxonfile; a nested struct's
-///    fields get compound names joined with `__`: `optimizer: Optimizer { lr }` gives
-///    `optimizer__lr` (Polyaxon's name sanitization keeps `__`; it is what it turns `/`
-///    into). A destructured argument, `(width, height): (u32, u32)`, is logged by the names
-///    it binds. An argument whose type is not `serde::Serialize` is a compile error on that
-///    argument: derive `Serialize` for it, or leave it out with `skip`.
+///    A struct argument is logged as its fields, so that the inputs carry the names of the
+///    hyperparameters of a Polyaxonfile; see [Flattening](#flattening) for the exact rule.
+///    A destructured argument, `(width, height): (u32, u32)`, is logged by the names it
+///    binds. An argument whose type is not `serde::Serialize` is a compile error on that
+///    argument: derive `Serialize` for it, or leave it out with `skip`. An argument over the
+///    size limit (64 KiB of JSON, or a sequence of more than 4096 elements) is not logged:
+///    a warning names it and says `skip(..)`, and the other arguments are logged.
 /// 3. **Runs the body unchanged**: `return`, `?`, `.await` and the signature keep their
 ///    meaning.
 /// 4. **Logs the returned value as outputs**: a struct's fields by name (nested ones as
-///    above), any other value under `ret`; `()` and `None` log nothing. For a `Result`, the
+///    for inputs), any other value (a map, an enum, a number) under `ret`; `()` and `None`
+///    log nothing. For a `Result`, the
 ///    `Ok` value is logged. At the end of a run, the last value of each metric becomes an
 ///    output too, but only under names the run did not log as outputs itself: an explicit
 ///    output, the returned value included, is never replaced (a departure from Python's
@@ -276,11 +277,76 @@ use proc_macro::TokenStream;
 ///
 /// # Mistakes
 ///
-/// Are compile errors on the attribute's or the function's tokens, all reported at once, and
-/// the function stays usable for the rest of the crate: unknown or repeated options, a
-/// `skip`, `rename` or `whole` naming no parameter, an argument with no name to log it under
-/// (`_`), an argument or returned value that is not `Serialize`, a `const fn`, the attribute
-/// on something that is not a function with a body.
+/// Are compile errors on the attribute's or the function's tokens. The attribute's own
+/// mistakes are all reported in one compile, and the function stays usable for the rest of
+/// the crate: unknown or repeated options, a `skip`, `rename` or `whole` naming no
+/// parameter, `step = self.epoch` (an expression, where an argument's name is needed), an
+/// argument with no name to log it under (`_`), a `const fn`, the attribute on something
+/// that is not a function with a body. Type errors, such as an argument or returned value
+/// that is not `Serialize`, come from the compiler on the expanded function, so they show
+/// only once the attribute's own mistakes are fixed. A body that does not parse (being
+/// edited) is given back to the compiler as written, with its own syntax error.
+///
+/// When polytrack is reached through a re-export (a facade crate) and `crate = ..` is
+/// missing or wrong, the compiler reports one unresolved import (`polytrack`, or the
+/// path given) on the attribute: name the re-export with `crate = path::to::polytrack`, as
+/// the code that uses it would (`crate = crate::reexport` for a module of this crate,
+/// `crate = facade::polytrack` for another crate's).
+///
+/// # Flattening
+///
+/// Only a value serde serializes as a struct is logged as its fields; a nested struct's
+/// fields get compound names joined with `__` (`optimizer: Optimizer { lr }` gives
+/// `optimizer__lr`; Polyaxon's name sanitization keeps `__`, it is what it turns `/` into).
+/// A map (`HashMap<u32, f64>`), an enum (unit variants and variants with data), a sequence
+/// and any other value are logged whole, under the argument's name (or the field's, inside
+/// a struct): their keys are data, not hyperparameter names. `Option` and newtype structs
+/// are transparent; a struct with `#[serde(flatten)]` fields serializes as a map, so it is
+/// logged whole too.
+///
+/// Nothing is overwritten. When fields of two arguments would have the same name (an
+/// `encoder` and a `decoder` of one type), or a field has the name of another argument,
+/// each such field is logged under `<argument>__<field>` instead, with one warning through
+/// the `log` facade; a name still taken after that keeps its first value, with a warning.
+///
+/// ```
+/// use serde::Serialize;
+/// use serde_json::json;
+/// use std::collections::HashMap;
+///
+/// #[derive(Serialize)]
+/// struct Layer {
+///     units: u32,
+///     dropout: f64,
+/// }
+///
+/// #[derive(Serialize)]
+/// enum Schedule {
+///     Cosine { warmup: u32 },
+/// }
+///
+/// #[polytrack::track_run]
+/// fn train(encoder: Layer, decoder: Layer, schedule: Schedule, weights: HashMap<u32, f64>, dropout: f64) {}
+///
+/// let recorder = polytrack::testing::Recorder::install();
+/// train(
+///     Layer { units: 64, dropout: 0.1 },
+///     Layer { units: 32, dropout: 0.2 },
+///     Schedule::Cosine { warmup: 5 },
+///     HashMap::from([(0, 0.25)]),
+///     0.5,
+/// );
+/// assert_eq!(
+///     serde_json::Value::Object(recorder.inputs()),
+///     json!({
+///         "encoder__units": 64, "encoder__dropout": 0.1,
+///         "decoder__units": 32, "decoder__dropout": 0.2,
+///         "schedule": {"Cosine": {"warmup": 5}},
+///         "weights": {"0": 0.25},
+///         "dropout": 0.5,
+///     })
+/// );
+/// ```
 ///
 /// # Concurrent runs
 ///

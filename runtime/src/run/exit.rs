@@ -132,6 +132,7 @@ fn end_at_exit() {
         );
     });
     if ended.is_err() {
+        // The logger may be what panicked; stderr is all that is left.
         eprintln!("polytrack: ending the runs at exit panicked; they may stay running");
     }
 }

@@ -67,7 +67,7 @@ impl Drop for RunGuard {
             shared.end(Status::Succeeded, None, None)
         };
         if let Err(e) = result {
-            log::error!("polytrack: ending the run failed: {e}");
+            log::error!(target: "polytrack", "ending the run failed: {e}");
         }
     }
 }

@@ -311,7 +311,7 @@ impl Shared {
         }
         report.undelivered.extend(logs.undelivered());
         if !report.undelivered.is_empty() {
-            log::warn!("polytrack: {report}");
+            log::warn!(target: "polytrack", "{report}");
         }
         Ok(self.keep(report))
     }

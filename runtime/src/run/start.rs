@@ -57,7 +57,8 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
     // A recorded run's sinks are the recorder: it writes no offline folder to warn about.
     if resolved.implicit_offline && settings.recorder.is_none() {
         log::warn!(
-            "polytrack: no Polyaxon context (no project, not managed by Polyaxon, not offline): \
+            target: "polytrack",
+            "no Polyaxon context (no project, not managed by Polyaxon, not offline): \
              tracking offline into {}; upload it with `polyaxon ops push`, or set \
              POLYTRACK_PROJECT and POLYAXON_HOST, POLYAXON_IS_OFFLINE=true or POLYAXON_NO_OP=true",
             resolved.artifacts_root.display()
@@ -66,7 +67,8 @@ fn init_as(mut settings: Settings, reach: Reach) -> Result<RunGuard, Error> {
     if resolved.mode == Mode::NoOp {
         if let Some(source) = resolved.rank.source {
             log::info!(
-                "polytrack: rank {} ({source}) does not track; only rank 0 does",
+                target: "polytrack",
+                "rank {} ({source}) does not track; only rank 0 does",
                 resolved.rank.rank
             );
         }
@@ -135,7 +137,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         };
         match crate::envinfo::log_env(&run_dir, &base) {
             Ok(artifact) => initial.push(Update::Lineage(vec![artifact])),
-            Err(e) => log::warn!("polytrack: could not record the environment: {e}"),
+            Err(e) => log::warn!(target: "polytrack", "could not record the environment: {e}"),
         }
     }
 
