@@ -1,9 +1,7 @@
 //! `#[track_run]` on `async fn`: the run spans the whole future, `.await` and `?` work, and
 //! the future stays `Send`.
 
-mod macros_support;
-
-use macros_support::{last_status, map, record};
+use crate::support::{last_status, map, record};
 use polytrack::{track_run, Status};
 use serde::Serialize;
 use serde_json::json;

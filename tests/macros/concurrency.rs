@@ -3,34 +3,19 @@
 //! `tokio::spawn` on a multi-thread runtime) each hold exactly their own inputs, outputs and
 //! metric rows. Read back from the offline run folders the trials write.
 //!
-//! The tests of this binary run in parallel with each other on purpose: a run of one test
-//! that received another test's rows would fail it.
+//! These tests run in parallel with each other on purpose (a run of one test that received
+//! another test's rows would fail it); each holds the binary's gate shared, so that no test
+//! that installs a recorder runs meanwhile.
 
 use polytrack::{track_metrics, track_params, track_run};
-use polytrack_tests::scratch;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once, PoisonError};
+use std::path::Path;
 
 const EPOCHS: u32 = 20;
 
-/// One offline root for the whole binary, set before any run starts.
-fn offline_root() -> PathBuf {
-    static SET: Once = Once::new();
-    static ROOT: Mutex<Option<PathBuf>> = Mutex::new(None);
-    SET.call_once(|| {
-        let root = scratch("macros-concurrency");
-        std::env::set_var("POLYAXON_OFFLINE_ROOT", &root);
-        std::env::set_var("POLYAXON_NO_CONFIG", "true");
-        *ROOT.lock().unwrap_or_else(PoisonError::into_inner) = Some(root);
-    });
-    ROOT.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .expect("set above")
-}
+use crate::support::{offline_root, shared};
 
 #[derive(Serialize)]
 struct Eval {
@@ -153,6 +138,7 @@ fn lr(id: u32) -> f64 {
 
 #[test]
 fn four_trials_on_four_threads_hold_their_own_data() {
+    let _gate = shared();
     offline_root();
     let outcomes: Vec<(u32, Outcome)> = std::thread::scope(|s| {
         let handles: Vec<_> = (1..=4)
@@ -170,6 +156,7 @@ fn four_trials_on_four_threads_hold_their_own_data() {
 
 #[test]
 fn a_rayon_sweep_holds_each_trials_own_data() {
+    let _gate = shared();
     offline_root();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(3)
@@ -188,6 +175,7 @@ fn a_rayon_sweep_holds_each_trials_own_data() {
 
 #[test]
 fn tokio_join_holds_each_trials_own_data() {
+    let _gate = shared();
     offline_root();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -207,6 +195,7 @@ fn tokio_join_holds_each_trials_own_data() {
 
 #[test]
 fn tokio_spawned_trials_hold_their_own_data() {
+    let _gate = shared();
     offline_root();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(3)
@@ -242,6 +231,7 @@ fn outer(id: u32) -> Outcome {
 
 #[test]
 fn nested_runs_stack_on_a_thread() {
+    let _gate = shared();
     offline_root();
     let outcome = outer(40);
     let dir = offline_root().join("runs").join(&outcome.uuid);
@@ -280,6 +270,7 @@ fn with_workers(id: u32) -> Outcome {
 
 #[test]
 fn a_run_carried_into_spawned_threads_gets_their_rows() {
+    let _gate = shared();
     offline_root();
     let a = std::thread::spawn(|| with_workers(50));
     let b = std::thread::spawn(|| with_workers(60));
@@ -300,6 +291,7 @@ fn a_run_carried_into_spawned_threads_gets_their_rows() {
 
 #[test]
 fn a_run_carried_into_a_spawned_task_gets_its_rows() {
+    let _gate = shared();
     offline_root();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -324,6 +316,7 @@ async fn spawning_trial() -> String {
 
 #[test]
 fn a_thread_without_a_run_reaches_the_process_run_and_trials_keep_theirs() {
+    let _gate = shared();
     offline_root();
     let process = polytrack::init_with(polytrack::Settings::new().offline(true).name("process"))
         .expect("the process's run starts");

@@ -1,9 +1,7 @@
 //! `#[track_run]` on generic functions: type, lifetime and const parameters, `impl Trait`
 //! arguments and returns, `where` clauses.
 
-mod macros_support;
-
-use macros_support::{map, record};
+use crate::support::{map, record};
 use polytrack::track_run;
 use serde::Serialize;
 use serde_json::json;

@@ -1,8 +1,6 @@
 //! `#[track_run]` logs the function's arguments as the run's inputs.
 
-mod macros_support;
-
-use macros_support::{map, record};
+use crate::support::{map, record};
 use polytrack::track_run;
 use serde::Serialize;
 use serde_json::json;
@@ -170,7 +168,7 @@ fn autoencoder(encoder: Layer, decoder: Layer, latent: u32) {
 #[test]
 fn two_struct_arguments_with_the_same_fields_are_both_logged_under_their_names() {
     let t = record();
-    macros_support::capture_logs();
+    crate::support::capture_logs();
     for _ in 0..2 {
         autoencoder(
             Layer {
@@ -194,7 +192,7 @@ fn two_struct_arguments_with_the_same_fields_are_both_logged_under_their_names()
             "latent": 8,
         }))
     );
-    let warnings = macros_support::logged("encoder__dims__units");
+    let warnings = crate::support::logged("encoder__dims__units");
     assert_eq!(
         warnings.len(),
         1,

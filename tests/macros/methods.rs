@@ -1,9 +1,7 @@
 //! `#[track_run]` on methods: `self` is never logged, whatever its form, and borrowed
 //! returns still compile.
 
-mod macros_support;
-
-use macros_support::{last_status, map, record};
+use crate::support::{last_status, map, record};
 use polytrack::{track_run, Status};
 use serde::Serialize;
 use serde_json::json;

@@ -1,8 +1,6 @@
 //! `#[track_metrics]` logs each number a function returns as a metric of the current run.
 
-mod macros_support;
-
-use macros_support::record;
+use crate::support::record;
 use polytrack::{track_metrics, track_run};
 use serde::Serialize;
 

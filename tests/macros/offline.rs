@@ -6,25 +6,8 @@ use polytrack_tests::{check_with_polyaxon, scratch, venv};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once, PoisonError};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// One offline root for the whole binary, set before any run starts.
-fn offline_root() -> PathBuf {
-    static SET: Once = Once::new();
-    static ROOT: Mutex<Option<PathBuf>> = Mutex::new(None);
-    SET.call_once(|| {
-        let root = scratch("macros-offline");
-        std::env::set_var("POLYAXON_OFFLINE_ROOT", &root);
-        std::env::set_var("POLYAXON_NO_CONFIG", "true");
-        *ROOT.lock().unwrap_or_else(PoisonError::into_inner) = Some(root);
-    });
-    ROOT.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .expect("set above")
-}
+use crate::support::{exclusive, offline_root};
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -103,7 +86,7 @@ fn with_new_run<T>(root: &Path, f: impl FnOnce() -> T) -> (T, PathBuf) {
 
 #[test]
 fn an_offline_run_folder_holds_what_the_attributes_logged() {
-    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let _serial = exclusive();
     let root = offline_root();
     let config = Config {
         epochs: 3,
@@ -142,7 +125,7 @@ fn an_offline_run_folder_holds_what_the_attributes_logged() {
 
 #[test]
 fn an_err_is_the_offline_runs_failed_status_and_message() {
-    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let _serial = exclusive();
     let root = offline_root();
     let config = Config {
         epochs: 1,

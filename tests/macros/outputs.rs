@@ -1,8 +1,6 @@
 //! `#[track_run]` logs the returned value as the run's outputs and ends the run.
 
-mod macros_support;
-
-use macros_support::{last_status, map, record};
+use crate::support::{last_status, map, record};
 use polytrack::{track_run, Status};
 use serde::Serialize;
 use serde_json::json;

@@ -1,8 +1,6 @@
 //! A panic fails the run with the panic's text, and then keeps unwinding.
 
-mod macros_support;
-
-use macros_support::{last_status, map, record};
+use crate::support::{last_status, map, record};
 use polytrack::{track_run, Status};
 use serde_json::json;
 use std::panic;

@@ -1,9 +1,7 @@
 //! `#[track_params]` logs a function's arguments into the current run, and costs nothing
 //! (no serialization at all) when no run is active.
 
-mod macros_support;
-
-use macros_support::{map, record};
+use crate::support::{map, record};
 use polytrack::{track_params, track_run};
 use serde::{Serialize, Serializer};
 use serde_json::json;

@@ -1,9 +1,7 @@
 //! A `Result` ends the run as succeeded with the `Ok` value as outputs, or as failed with the
 //! error's text.
 
-mod macros_support;
-
-use macros_support::{last_status, map, record};
+use crate::support::{last_status, map, record};
 use polytrack::{track_run, Status};
 use serde::Serialize;
 use serde_json::json;

@@ -1,9 +1,7 @@
 //! `skip`, `skip_all`, `rename` and `whole` choose what `#[track_run]` logs and under which
 //! names.
 
-mod macros_support;
-
-use macros_support::{map, record};
+use crate::support::{map, record};
 use polytrack::track_run;
 use serde::Serialize;
 use serde_json::json;

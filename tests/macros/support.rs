@@ -1,24 +1,29 @@
-//! Shared by the `macros_*` behaviour tests: the tests of one binary share the process's
-//! current run, so each takes the lock before it installs a recorder.
-
-// Each test binary uses its own part of this module.
-#![allow(dead_code)]
+//! Shared by the behaviour tests of the attributes: the tests of the binary share the
+//! process's current run and its recorder slot, so each takes the gate before it installs a
+//! recorder.
 
 use polytrack::testing::Recorder;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the lock for one test and records the next run into memory.
+/// Holds the gate for one test and records the next run into memory.
 pub struct Recorded {
     pub recorder: Recorder,
-    _serial: MutexGuard<'static, ()>,
+    _serial: RwLockWriteGuard<'static, ()>,
 }
 
-/// Takes the lock (a test that panicked while holding it does not poison the others) and
-/// installs a recorder for the next run.
+impl Drop for Recorded {
+    /// A recorder the test installed and no run took would be taken by the next run of
+    /// another test (an offline one, which would then write no folder): a no-op run takes it.
+    fn drop(&mut self) {
+        let _ = polytrack::init_with(polytrack::Settings::new().no_op(true));
+    }
+}
+
+/// Takes the gate exclusively (a test that panicked while holding it does not poison the
+/// others) and installs a recorder for the next run.
 pub fn record() -> Recorded {
-    let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let serial = exclusive();
     assert!(!polytrack::is_active(), "a previous test left a run active");
     Recorded {
         recorder: Recorder::install(),
@@ -91,4 +96,33 @@ pub fn logged(needle: &str) -> Vec<String> {
         .filter(|line| line.contains(needle))
         .cloned()
         .collect()
+}
+
+/// Taken shared by the tests that run in parallel with each other on purpose (offline
+/// trials that find their own folders), exclusively by the others: a recorder installed by
+/// one test is taken by the next run that starts, whichever test starts it.
+static GATE: RwLock<()> = RwLock::new(());
+
+/// Excludes every other test of the binary while held (offline tests that count the run
+/// folders they make).
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    GATE.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Excludes the tests that take [`exclusive`] or [`record`], not each other.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    GATE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One offline root for the whole binary, set (with `POLYAXON_NO_CONFIG`) before any
+/// offline run starts.
+pub fn offline_root() -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = polytrack_tests::scratch("macros-offline");
+        std::env::set_var("POLYAXON_OFFLINE_ROOT", &root);
+        std::env::set_var("POLYAXON_NO_CONFIG", "true");
+        root
+    })
+    .clone()
 }

@@ -3,7 +3,7 @@
 //! expansions compile in hostile settings (`ui/pass/*.rs`).
 //!
 //! After a deliberate change of a message: `TRYBUILD=overwrite cargo test -p polytrack-tests
-//! --test macros_ui`, then review the `.stderr` diff.
+//! --test macros ui::`, then review the `.stderr` diff.
 
 #[test]
 fn ui() {
