@@ -18,12 +18,32 @@ pub(crate) fn extension(path: &Path) -> Option<String> {
 
 /// Copies a file to `to`, or a folder and everything in it to the folder `to` (which must not
 /// exist yet, as `shutil.copytree` requires; a file is overwritten, as `shutil.copy` does).
+///
+/// A source that already is the destination (a model saved with `get_outputs_path` and then
+/// logged) is left as it is and counted, where `std::fs::copy` would truncate it to nothing
+/// and Python's `shutil.copy` raises `SameFileError`. A folder is never copied into itself.
 pub(crate) fn copy_file_or_dir(from: &Path, to: &Path) -> Result<u64, Error> {
     let meta = std::fs::metadata(from)
         .map_err(|e| Error::io(format!("cannot read {}", from.display()), e))?;
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+    }
+    if is_same_file(from, to) {
+        return Ok(if meta.is_dir() { 0 } else { meta.len() });
+    }
+    if meta.is_dir() && lies_inside(to, from) {
+        return Err(Error::io(
+            format!(
+                "cannot copy {} into itself ({})",
+                from.display(),
+                to.display()
+            ),
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "destination inside source",
+            ),
+        ));
     }
     if meta.is_dir() {
         if to.exists() {
@@ -41,6 +61,23 @@ pub(crate) fn copy_file_or_dir(from: &Path, to: &Path) -> Result<u64, Error> {
             )
         })
     }
+}
+
+/// Whether both paths name one existing file or folder (same device and inode on Unix).
+fn is_same_file(a: &Path, b: &Path) -> bool {
+    same_file::is_same_file(a, b).unwrap_or(false)
+}
+
+/// Whether `to` (which may not exist yet; its parent does) lies inside the folder `from`.
+fn lies_inside(to: &Path, from: &Path) -> bool {
+    let (Some(parent), Some(name), Ok(from)) = (to.parent(), to.file_name(), from.canonicalize())
+    else {
+        return false;
+    };
+    parent
+        .canonicalize()
+        .map(|p| p.join(name).starts_with(from))
+        .unwrap_or(false)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<u64, Error> {
@@ -99,6 +136,27 @@ mod tests {
         );
         assert!(copy_file_or_dir(&src, &root.join("out/dst")).is_err());
         assert!(copy_file_or_dir(&root.join("missing"), &root.join("x")).is_err());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_file_already_in_place_is_kept_and_a_folder_never_copied_into_itself() {
+        let root = std::env::temp_dir().join(format!("polytrack-copy-{}", crate::new_uuid()));
+        let outputs = root.join("outputs");
+        std::fs::create_dir_all(&outputs).unwrap();
+        let model = outputs.join("model.bin");
+        std::fs::write(&model, "weights").unwrap();
+        // The same file, by the same path and through a symlink: left whole.
+        assert_eq!(copy_file_or_dir(&model, &model).unwrap(), 7);
+        std::os::unix::fs::symlink(&model, root.join("link.bin")).unwrap();
+        assert_eq!(copy_file_or_dir(&root.join("link.bin"), &model).unwrap(), 7);
+        assert_eq!(std::fs::read_to_string(&model).unwrap(), "weights");
+        // A folder into a place inside itself: refused, nothing created.
+        let err = copy_file_or_dir(&outputs, &outputs.join("copy")).unwrap_err();
+        assert!(err.to_string().contains("into itself"), "{err}");
+        assert!(!outputs.join("copy").exists());
+        // The folder onto itself: nothing to copy.
+        assert_eq!(copy_file_or_dir(&outputs, &outputs).unwrap(), 0);
         let _ = std::fs::remove_dir_all(&root);
     }
 }
