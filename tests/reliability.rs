@@ -169,7 +169,15 @@ fn truncated_json_fails_a_strict_init() {
         text.contains("runs/sync") && text.contains("\"inpu"),
         "{text}"
     );
-    assert!(!polytrack::is_active());
+    // No run came of it. (`is_active()` is process-wide: another test's run may be live.)
+    let current = polytrack::current();
+    assert!(
+        current
+            .as_ref()
+            .and_then(|run| run.uuid())
+            .is_none_or(|uuid| uuid != "0123456789abcdef0123456789abcdef"),
+        "a failed init left its run current"
+    );
 }
 
 #[test]
