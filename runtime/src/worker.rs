@@ -236,7 +236,7 @@ impl Worker {
         // Log the first errors and then every power of two, so a failing disk is visible
         // without flooding the log.
         if self.error_count <= 8 || self.error_count.is_power_of_two() {
-            log::error!("polytrack: {what}: {e} (error #{})", self.error_count);
+            log::error!("{what}: {e} (error #{})", self.error_count);
         }
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(format!("{what}: {e}"));
@@ -263,7 +263,7 @@ impl Worker {
             self.kept.push(id, step, timestamp, value);
             if !value.is_finite() && !self.warned_non_finite[idx] {
                 self.warned_non_finite[idx] = true;
-                log::warn!("polytrack: metric {name:?} got a non-finite value ({value}); it is recorded as Polyaxon records it");
+                log::warn!("metric {name:?} got a non-finite value ({value}); it is recorded as Polyaxon records it");
             }
             events.push(MetricEvent {
                 id,

@@ -197,7 +197,7 @@ impl Client {
         }
         if !cfg.verify_ssl {
             log::warn!(
-                "polytrack: TLS certificates of {} are NOT verified (POLYAXON_VERIFY_SSL=false): \
+                "TLS certificates of {} are NOT verified (POLYAXON_VERIFY_SSL=false): \
                  anyone on the network path can read the token and the run's data",
                 display_host(&cfg.host)
             );

@@ -218,7 +218,7 @@ impl Deliverer {
         self.backoff.reset();
         if let Some(since) = self.outage.take() {
             log::info!(
-                "polytrack: the Polyaxon API at {} answers again after {:.1?}; delivering {} spooled updates",
+                "the Polyaxon API at {} answers again after {:.1?}; delivering {} spooled updates",
                 self.client.host(),
                 since.elapsed(),
                 self.pending()
@@ -259,7 +259,7 @@ impl Deliverer {
                     .unwrap_or_default()
                     .max(self.backoff.next_delay());
                 log::debug!(
-                    "polytrack: ambiguous answer, try {} of {AMBIGUOUS_TRIES}: {error}",
+                    "ambiguous answer, try {} of {AMBIGUOUS_TRIES}: {error}",
                     self.ambiguous_tries
                 );
                 return Outcome::Retry(delay, error);
@@ -280,12 +280,12 @@ impl Deliverer {
                         None => "kept in memory".to_owned(),
                     };
                     log::warn!(
-                        "polytrack: {error}; {} updates of run {} are {kept} and retried with backoff",
+                        "{error}; {} updates of run {} are {kept} and retried with backoff",
                         self.pending(),
                         self.target
                     );
                 } else {
-                    log::debug!("polytrack: still failing, next try in {delay:?}: {error}");
+                    log::debug!("still failing, next try in {delay:?}: {error}");
                 }
                 Outcome::Retry(delay, error)
             }
@@ -309,7 +309,7 @@ impl Deliverer {
                     _ => "reading the run".to_owned(),
                 };
                 log::error!(
-                    "polytrack: the Polyaxon API refused an update of run {} ({what}); it is not \
+                    "the Polyaxon API refused an update of run {} ({what}); it is not \
                      retried: {error}",
                     self.target
                 );
@@ -335,7 +335,7 @@ impl Deliverer {
                     None => format!("{} updates were not delivered", self.pending()),
                 };
                 log::error!(
-                    "polytrack: {error}; nothing more is sent for run {}; {kept}",
+                    "{error}; nothing more is sent for run {}; {kept}",
                     self.target
                 );
                 self.blocked = Some(clone_error(&error));
@@ -354,7 +354,7 @@ impl Deliverer {
             return false;
         };
         log::debug!(
-            "polytrack: the server refused {}; trying it in halves",
+            "the server refused {}; trying it in halves",
             head.describe()
         );
         let numbered = match &self.spool {
@@ -363,7 +363,7 @@ impl Deliverer {
                 let (numbered, written) = spool.append(halves.to_vec());
                 let done = written.and_then(|()| spool.mark_done(&[seq]));
                 if let Err(e) = done {
-                    log::error!("polytrack: {e}");
+                    log::error!("{e}");
                 }
                 numbered
             }
@@ -383,7 +383,7 @@ impl Deliverer {
     fn mark(&self, f: impl FnOnce(&mut Spool) -> Result<(), Error>) {
         if let Some(spool) = &self.spool {
             if let Err(e) = f(&mut lock(spool)) {
-                log::error!("polytrack: {e}");
+                log::error!("{e}");
             }
         }
     }
@@ -391,11 +391,7 @@ impl Deliverer {
     fn probe(&mut self, deadline: Option<Instant>) -> Result<(), Failure> {
         let body = self.client.send(&self.get_run(), deadline)?;
         self.read_namespace(&body);
-        log::debug!(
-            "polytrack: run {} found on {}",
-            self.target,
-            self.client.host()
-        );
+        log::debug!("run {} found on {}", self.target, self.client.host());
         Ok(())
     }
 

@@ -158,7 +158,7 @@ impl ApiSink {
                 run: create_body(resolved, Timestamp::now()),
             }]);
             if let Err(e) = written {
-                log::error!("polytrack: {e}; the run's updates are kept in memory only");
+                log::error!("{e}; the run's updates are kept in memory only");
             }
             items.extend(numbered.into_iter().map(|(seq, op)| Item::Op(seq, op)));
         } else if !creates {
@@ -235,7 +235,7 @@ impl ApiSink {
         let ops = std::mem::take(&mut self.pending);
         let (numbered, written) = lock(&self.spool).append(ops);
         if self.tx.send(ToApi::Items(numbered)).is_err() {
-            log::debug!("polytrack: the API thread has stopped; updates stay in the spool");
+            log::debug!("the API thread has stopped; updates stay in the spool");
         }
         written
     }
@@ -380,7 +380,7 @@ fn run_api_thread(mut d: Deliverer, rx: Receiver<ToApi>) {
                 if pending == 0 {
                     if let Some(spool) = &d.spool {
                         if let Err(e) = lock(spool).finish() {
-                            log::warn!("polytrack: {e}");
+                            log::warn!("{e}");
                         }
                     }
                 }

@@ -110,13 +110,10 @@ impl Spool {
                 Ok(v) => v,
                 Err(e) => {
                     if i + 1 == lines.len() {
-                        log::warn!(
-                            "polytrack: skipping a torn last line of {}: {e}",
-                            path.display()
-                        );
+                        log::warn!("skipping a torn last line of {}: {e}", path.display());
                     } else {
                         log::error!(
-                            "polytrack: skipping a damaged line {} of {}: {e}",
+                            "skipping a damaged line {} of {}: {e}",
                             i + 1,
                             path.display()
                         );
@@ -140,7 +137,7 @@ impl Spool {
                 match serde_json::from_value::<Entry>(value) {
                     Ok(entry) => entries.push((entry.seq, entry.op)),
                     Err(e) => log::error!(
-                        "polytrack: skipping line {} of {}, an update this version cannot read: {e}",
+                        "skipping line {} of {}, an update this version cannot read: {e}",
                         i + 1,
                         path.display()
                     ),
@@ -171,7 +168,7 @@ impl Spool {
                 let other = loaded.target.map(|t| t.uuid).unwrap_or_default();
                 let aside = path.with_file_name(format!("spool-{other}.jsonl"));
                 log::warn!(
-                    "polytrack: {} belongs to run {other}, not {}; moved to {}",
+                    "{} belongs to run {other}, not {}; moved to {}",
                     path.display(),
                     target.uuid,
                     aside.display()
@@ -197,7 +194,7 @@ impl Spool {
         } else {
             spool.rewrite(&pending)?;
             log::info!(
-                "polytrack: {} API updates of run {} were left pending in {}; sending them first",
+                "{} API updates of run {} were left pending in {}; sending them first",
                 pending.len(),
                 spool.target,
                 spool.path.display()

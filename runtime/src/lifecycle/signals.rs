@@ -150,7 +150,7 @@ pub(crate) fn install(grace: Duration) {
     *crate::util::lock(&GRACE) = grace;
     INSTALLED.get_or_init(|| {
         if let Err(e) = imp::install() {
-            log::warn!("polytrack: stop signals are not handled: {e}");
+            log::warn!("stop signals are not handled: {e}");
         }
     });
 }
@@ -159,7 +159,7 @@ pub(crate) fn install(grace: Duration) {
 fn stop_runs(sig: i32) {
     SIGNAL.store(sig, Ordering::Release);
     let name = signal_name(sig).unwrap_or("a signal");
-    log::warn!("polytrack: {name} received: ending the run as stopped");
+    log::warn!("{name} received: ending the run as stopped");
     if POLLED.load(Ordering::Relaxed) {
         let grace = *crate::util::lock(&GRACE);
         let until = Instant::now() + grace;
@@ -181,9 +181,9 @@ fn stop_runs(sig: i32) {
             timeout: Some(timeout),
         };
         match run.end_as(end) {
-            Ok(report) if !report.is_complete() => log::warn!("polytrack: {report}"),
+            Ok(report) if !report.is_complete() => log::warn!("{report}"),
             Ok(_) => {}
-            Err(e) => log::error!("polytrack: ending the run on {name} failed: {e}"),
+            Err(e) => log::error!("ending the run on {name} failed: {e}"),
         }
     }
     // Ends the program started itself (a run it ended in the grace period) finish first.
@@ -266,7 +266,7 @@ mod imp {
                     if !foreign.contains(&sig) {
                         // Nobody else handles it: what the signal would have done.
                         if let Err(e) = signal_hook::low_level::emulate_default_handler(sig) {
-                            log::error!("polytrack: could not re-raise signal {sig}: {e}");
+                            log::error!("could not re-raise signal {sig}: {e}");
                         }
                     }
                 }

@@ -147,7 +147,7 @@ impl Console {
         drop(stopper.restore);
         self.shared.stopping.store(true, Ordering::Release);
         if stopper.reader.join().is_err() {
-            log::error!("polytrack: the console reader panicked");
+            log::error!("the console reader panicked");
         }
         self.shared.queued.notify_all();
         let left = |d: Instant| d.saturating_duration_since(Instant::now());
@@ -155,7 +155,7 @@ impl Console {
             let waiting = lock(&self.shared.state).pending.len() as u64;
             self.shared.refused.fetch_add(waiting, Ordering::Relaxed);
             log::warn!(
-                "polytrack: {waiting} captured console line(s) were still waiting for the run \
+                "{waiting} captured console line(s) were still waiting for the run \
                  when it ended"
             );
         }
@@ -168,9 +168,7 @@ impl Console {
             self.shared
                 .terminal_dropped
                 .fetch_add(left, Ordering::Relaxed);
-            log::warn!(
-                "polytrack: the terminal did not take the last {left} byte(s) of console output"
-            );
+            log::warn!("the terminal did not take the last {left} byte(s) of console output");
         }
         ConsoleReport {
             refused_lines: self.shared.refused.load(Ordering::Relaxed),
@@ -297,7 +295,7 @@ impl Shared {
                 self.refused.fetch_add(n, Ordering::Relaxed);
                 failures += 1;
                 if failures <= 4 || failures.is_power_of_two() {
-                    log::warn!("polytrack: {n} console line(s) were not recorded: {e}");
+                    log::warn!("{n} console line(s) were not recorded: {e}");
                 }
             }
         }
@@ -488,7 +486,7 @@ mod sys {
     fn restore_all(saved: &[(Fd, OwnedFd)]) {
         for (fd, saved) in saved {
             if let Err(e) = redirect(*fd, saved) {
-                log::error!("polytrack: cannot restore {fd:?} after console capture: {e}");
+                log::error!("cannot restore {fd:?} after console capture: {e}");
             }
         }
     }
@@ -514,7 +512,7 @@ mod sys {
                     Err(Errno::INTR) => continue,
                     Err(Errno::AGAIN) => break,
                     Err(e) => {
-                        log::error!("polytrack: console capture stopped reading: {e}");
+                        log::error!("console capture stopped reading: {e}");
                         state.streams[i].open = false;
                         break;
                     }

@@ -4,7 +4,7 @@
 //!
 //! | source | how | default |
 //! | --- | --- | --- |
-//! | `tracing` events | [`layer()`] (feature `tracing`), stacked with the program's own layers | when installed |
+//! | `tracing` events | `layer()` (feature `tracing`), stacked with the program's own layers | when installed |
 //! | `log` records | [`LogBridge`], wrapping the program's own logger | when installed |
 //! | stdout and stderr | console capture ([`Settings::capture_console`](crate::Settings::capture_console)): tee'd into the run, still printed | external runs created by polytrack, when neither of the above is installed |
 //!
@@ -72,9 +72,9 @@ pub(crate) fn attach_run(id: u64, run: &crate::Run, capture_console: bool) {
     match route::attach(id, Arc::clone(&sink), capture_console) {
         Ok(_) => {}
         Err(e) => {
-            log::warn!("polytrack: console capture is off: {e}");
+            log::warn!("console capture is off: {e}");
             if let Err(e) = route::attach(id, sink, false) {
-                log::warn!("polytrack: this run records no logs: {e}");
+                log::warn!("this run records no logs: {e}");
             }
         }
     }

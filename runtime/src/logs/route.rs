@@ -117,7 +117,7 @@ pub(crate) fn attach(
     if capture_console {
         if routes.console.is_some() {
             log::info!(
-                "polytrack: another run captures the console; this run records the lines of \
+                "another run captures the console; this run records the lines of \
                  the tracing layer and the log bridge logged where it is current, and no \
                  printed ones"
             );
@@ -188,7 +188,7 @@ fn hand_console_over() {
                 console,
             }))
         }
-        Err(e) => log::warn!("polytrack: console capture is off for the runs still live: {e}"),
+        Err(e) => log::warn!("console capture is off for the runs still live: {e}"),
     }
 }
 
@@ -246,7 +246,7 @@ fn emit_attached(at: SystemTime, text: String) {
     if let Err(e) = result {
         let n = run.refused.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= 4 || n.is_power_of_two() {
-            log::warn!("polytrack: a log line was not recorded ({e}); {n} so far");
+            log::warn!("a log line was not recorded ({e}); {n} so far");
         }
     }
 }
