@@ -85,20 +85,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("polytrack-buildenv-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let git = |args: &[&str]| {
-            let ok = Command::new("git")
-                .args(args)
-                .current_dir(&dir)
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .output()
-                .unwrap()
-                .status
-                .success();
-            assert!(ok, "git {args:?}");
-        };
+        let git = |args: &[&str]| crate::lifecycle::coderef::tests::git_in(&dir, args);
         git(&["init", "-q", "-b", "main"]);
         std::fs::write(dir.join("f"), "x").unwrap();
         git(&["add", "f"]);

@@ -215,7 +215,7 @@ macro_rules! code_ref {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -239,26 +239,29 @@ mod tests {
         assert_eq!(normalize_url("/srv/git/repo"), "/srv/git/repo");
     }
 
+    /// Runs git in `dir` with a fixed identity, asserting it succeeds (the tests' own repos).
+    pub(in crate::lifecycle) fn git_in(dir: &std::path::Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
     #[test]
     fn reads_a_repository_with_the_git_cli() {
         let dir = std::env::temp_dir().join(format!("polytrack-git-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(CodeRef::from_git(&dir), None, "not a repository yet");
-        let run = |args: &[&str]| {
-            let ok = Command::new("git")
-                .args(args)
-                .current_dir(&dir)
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .output()
-                .unwrap()
-                .status
-                .success();
-            assert!(ok, "git {args:?}");
-        };
+        let run = |args: &[&str]| git_in(&dir, args);
         run(&["init", "-q", "-b", "trunk"]);
         assert_eq!(CodeRef::from_git(&dir), None, "no commit yet");
         std::fs::write(dir.join("a.txt"), "1").unwrap();
