@@ -47,7 +47,7 @@ impl Mismatch {
             request,
             status,
             expected,
-            body: super::client::excerpt(body),
+            body: super::failure::excerpt(body),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The artifacts upload: a tar.gz of a run's folder in a multipart form, as Polyaxon's
 //! `upload_artifacts_dir` sends it to `POST /streams/v1/{ns}/{o}/{p}/runs/{u}/artifacts`.
 
-use super::client::{Body, Request};
+use super::request::{Body, Request};
 use super::spool::SPOOL_DIR;
 use crate::error::Error;
 use bytes::Bytes;

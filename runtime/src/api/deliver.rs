@@ -3,8 +3,10 @@
 
 use super::answer::Expect;
 use super::archive;
-use super::client::{quote, Client, Failure, Request};
+use super::client::Client;
+use super::failure::Failure;
 use super::op::Op;
+use super::request::{quote, Request};
 use super::spool::{Spool, Target};
 use crate::error::Error;
 use crate::util::lock;

@@ -61,9 +61,11 @@ mod answer;
 mod archive;
 mod client;
 mod deliver;
+mod failure;
 mod op;
 mod push;
 mod read;
+mod request;
 pub(crate) mod spool;
 
 pub use push::{push, push_with, PushReport};

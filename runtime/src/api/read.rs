@@ -2,7 +2,9 @@
 //! run's delivery queue: one request, answered or failed, never retried in the background.
 
 use super::answer::Expect;
-use super::client::{Client, Failure, Request};
+use super::client::Client;
+use super::failure::Failure;
+use super::request::Request;
 use super::spool::Target;
 use crate::config::ApiConfig;
 use crate::error::Error;

@@ -41,7 +41,7 @@ pub(crate) struct Target {
 impl Target {
     /// `/api/v1/{owner}/{project}/runs/{uuid}`.
     pub(crate) fn run_path(&self) -> String {
-        use super::client::quote;
+        use super::request::quote;
         format!(
             "/api/v1/{}/{}/runs/{}",
             quote(&self.owner),
