@@ -59,6 +59,7 @@
 
 mod answer;
 mod archive;
+mod backoff;
 mod client;
 mod deliver;
 mod failure;
@@ -78,8 +79,9 @@ use crate::record::{Condition, RunRecord};
 use crate::sink::{Ending, Sink, Update};
 use crate::timestamp::Timestamp;
 use crate::util::lock;
+use backoff::END_MAX_BACKOFF;
 use client::Client;
-use deliver::{Deliverer, Item, Outcome, END_MAX_BACKOFF};
+use deliver::{Deliverer, Item, Outcome};
 use op::Op;
 use serde_json::{Map, Value};
 use spool::{Spool, Target};
