@@ -48,16 +48,29 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/plx-push.XXXXXX")"
 trap 'rm -rf -- "$WORK"' EXIT
 mkdir -p "$WORK/home" "$WORK/cwd"
 
-echo "[push_and_read.sh] polyaxon ops push -p $PROJECT -uid $UUID --path $ROOT (host $HOST)" >&2
-push_rc=0
-(
-    cd "$WORK/cwd"
-    # Only the variables the CLI needs; nothing of the caller's POLYAXON_* environment.
-    exec env -i PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" LANG=C.UTF-8 \
-        COLUMNS=200 POLYAXON_HOST="$HOST" \
-        "$VENV/bin/polyaxon" ops push -p "$PROJECT" -uid "$UUID" --path "$ROOT"
-) >"$WORK/push.log" 2>&1 || push_rc=$?
-cat "$WORK/push.log" >&2
+# haupt answers an exception inside a request (e.g. SQLite busy under a loaded machine) with an
+# empty-bodied 405, and the CLI does not retry it; polytrack's own client retries such an
+# ambiguous 405 a few times. So does this script, saying so: up to 3 tries, only for that answer
+# (a rolled-back sync created nothing, so a retry cannot duplicate the run).
+for try in 1 2 3; do
+    echo "[push_and_read.sh] polyaxon ops push -p $PROJECT -uid $UUID --path $ROOT (host $HOST), try $try" >&2
+    push_rc=0
+    (
+        cd "$WORK/cwd"
+        # Only the variables the CLI needs; nothing of the caller's POLYAXON_* environment.
+        exec env -i PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" LANG=C.UTF-8 \
+            COLUMNS=200 POLYAXON_HOST="$HOST" \
+            "$VENV/bin/polyaxon" ops push -p "$PROJECT" -uid "$UUID" --path "$ROOT"
+    ) >"$WORK/push.log" 2>&1 || push_rc=$?
+    cat "$WORK/push.log" >&2
+    if [[ $try -lt 3 ]] && grep -q "POST /api/v1/$PROJECT/runs/sync" "$WORK/push.log" \
+        && grep -q "Status: 405" "$WORK/push.log"; then
+        echo "[push_and_read.sh] the server answered the sync with 405 (an exception inside haupt); trying again in 2 s" >&2
+        sleep 2
+        continue
+    fi
+    break
+done
 [[ $push_rc -eq 0 ]] || die "polyaxon ops push exited with $push_rc"
 # The CLI exits 0 even when the sync call fails (e.g. 400 "A run with uuid ... already
 # exists") or when it skips the upload because there is no lineage: check its own messages.
