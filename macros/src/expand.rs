@@ -1,11 +1,13 @@
-//! Code generation. Every path goes through `::polytrack::__private` (or the `crate = path`
-//! override) and every synthesized local is hygienic, so the user's own items named `core`,
+//! Code generation. Every path goes through `<polytrack>::__private`, `<polytrack>` being the
+//! `crate = path` override or else the calling crate's name for the polytrack dependency
+//! ([`dependency`]), and every synthesized local is hygienic, so the user's own items named `core`,
 //! `polytrack` or `Result` change nothing.
 //!
 //! The rewritten function keeps its attributes and signature exactly; only the body changes.
 
 use crate::attr::{self, Args, Kind};
 use crate::ctxt::Ctxt;
+use crate::dependency;
 use crate::fallback;
 use crate::func::Func;
 use crate::validate::{self, Input, Layout};
@@ -17,7 +19,13 @@ use syn::{AttrStyle, Ident, LitStr, ReturnType};
 /// Expands `kind`'s attribute with arguments `attr` on `item`: parse, validate, generate.
 pub(crate) fn attribute(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
-    let args = attr::parse(&mut cx, kind, attr);
+    let mut args = attr::parse(&mut cx, kind, attr);
+    if args.krate.is_none() {
+        match dependency::polytrack(kind) {
+            Ok(path) => args.krate = Some(path),
+            Err(error) => cx.syn_error(error),
+        }
+    }
     let Some(func) = Func::parse(item.clone()) else {
         if crate::func::has_unparsed_body(item.clone()) {
             // The compiler's own error on the body is the useful one.
@@ -167,9 +175,10 @@ fn private(_: &Args) -> TokenStream {
     local("__polytrack_private").into_token_stream()
 }
 
-/// `use ::polytrack::__private as __polytrack_private;`. One import, so that a crate that
-/// reaches polytrack through a re-export without `crate = ..` (or a `crate = ..` path that
-/// does not resolve) gets one error, on that path, instead of one per use in the expansion.
+/// `use ::polytrack::__private as __polytrack_private;`. One import, so that a `crate = ..`
+/// path that does not resolve gets one error, on that path, instead of one per use in the
+/// expansion. (A crate without the polytrack dependency was already told so by
+/// [`dependency::polytrack`]; `None` is left only by the `Err` path, never generated.)
 fn import(args: &Args) -> TokenStream {
     let alias = local("__polytrack_private");
     match &args.krate {

@@ -7,6 +7,7 @@
 
 mod attr;
 mod ctxt;
+mod dependency;
 mod expand;
 mod fallback;
 mod func;
@@ -261,7 +262,8 @@ use proc_macro::TokenStream;
 /// ## `crate = path`
 ///
 /// The path to polytrack, for a crate that reaches it through a re-export (the default is
-/// `::polytrack`).
+/// the name this crate's `Cargo.toml` gives polytrack: `::polytrack`, or `::pt` for
+/// `pt = { package = "polytrack", .. }`).
 ///
 /// ```
 /// mod tracking {
@@ -287,11 +289,10 @@ use proc_macro::TokenStream;
 /// only once the attribute's own mistakes are fixed. A body that does not parse (being
 /// edited) is given back to the compiler as written, with its own syntax error.
 ///
-/// When polytrack is reached through a re-export (a facade crate) and `crate = ..` is
-/// missing or wrong, the compiler reports one unresolved import (`polytrack`, or the
-/// path given) on the attribute: name the re-export with `crate = path::to::polytrack`, as
-/// the code that uses it would (`crate = crate::reexport` for a module of this crate,
-/// `crate = facade::polytrack` for another crate's).
+/// A crate whose `Cargo.toml` lacks polytrack (it uses a facade crate's re-export) gets one
+/// error saying so: add `polytrack` to `[dependencies]`, or name the re-export as the code
+/// that uses it would (`crate = facade::polytrack`; `crate = crate::reexport` for a module
+/// of this crate). A wrong `crate = ..` path is one unresolved import on that path.
 ///
 /// # Flattening
 ///
