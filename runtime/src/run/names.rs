@@ -10,6 +10,9 @@ pub(super) struct Names {
     pub(super) run: u64,
     slots: Vec<Option<(Box<str>, u32)>>,
     len: usize,
+    /// `64 - log2(slots.len())`: a hash shifted right by it is a slot (see [`slot_of`]). Kept
+    /// here so a lookup does not count the mask's bits (a software popcount on baseline x86-64).
+    shift: u32,
 }
 
 impl Names {
@@ -18,13 +21,14 @@ impl Names {
             run: 0,
             slots: Vec::new(),
             len: 0,
+            shift: 64,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, name: &str) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
-        let mut i = slot_of(name_hash(name.as_bytes()), mask);
+        let mut i = slot_of(name_hash(name.as_bytes()), self.shift);
         loop {
             match self.slots.get(i)? {
                 Some((n, id)) if same_name(n.as_bytes(), name.as_bytes()) => return Some(*id),
@@ -39,6 +43,7 @@ impl Names {
         if (self.len + 1) * 2 > self.slots.len() {
             let size = (self.slots.len() * 2).max(16);
             let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+            self.shift = shift_for(size - 1);
             self.len = 0;
             for (n, i) in old.into_iter().flatten() {
                 self.put(n, i);
@@ -49,7 +54,7 @@ impl Names {
 
     fn put(&mut self, name: Box<str>, id: u32) {
         let mask = self.slots.len() - 1;
-        let mut i = slot_of(name_hash(name.as_bytes()), mask);
+        let mut i = slot_of(name_hash(name.as_bytes()), self.shift);
         while self.slots[i].is_some() {
             i = (i + 1) & mask;
         }
@@ -60,6 +65,7 @@ impl Names {
     pub(super) fn clear(&mut self) {
         self.slots = Vec::new();
         self.len = 0;
+        self.shift = 64;
     }
 }
 
@@ -104,21 +110,22 @@ fn short_words(b: &[u8]) -> (u64, u64) {
     }
 }
 
-/// The first slot to probe for `hash` in a table of `mask + 1` slots: the hash's top bits. A
-/// multiplicative hash mixes every input bit into its top bits only (its low bits ignore the
-/// input's high bytes: `metric_000` .. `metric_099` would share one low-bit slot).
+/// The shift that maps a hash to a slot of a table of `mask + 1` slots (a power of two): 64
+/// minus the table's bits, 64 for a table of one slot or none.
+fn shift_for(mask: usize) -> u32 {
+    64 - (mask as u64).count_ones()
+}
+
+/// The first slot to probe for `hash` in a table whose [`shift_for`] is `shift`: the hash's
+/// top bits. A multiplicative hash mixes every input bit into its top bits only (its low bits
+/// ignore the input's high bytes: `metric_000` .. `metric_099` would share one low-bit slot).
 #[inline]
-fn slot_of(hash: u64, mask: usize) -> usize {
-    let bits = (mask as u64).count_ones();
-    if bits == 0 {
-        0
-    } else {
-        (hash >> (64 - bits)) as usize
-    }
+fn slot_of(hash: u64, shift: u32) -> usize {
+    hash.checked_shr(shift).unwrap_or(0) as usize
 }
 
 /// A fast hash of a metric name (FxHash-style mixing); names are not attacker input.
-#[inline]
+#[inline(always)]
 fn name_hash(b: &[u8]) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
@@ -204,10 +211,11 @@ mod tests {
                 names.insert(name, id as u32);
             }
             let mask = names.slots.len() - 1;
+            assert_eq!(names.shift, shift_for(mask));
             let longest = all
                 .iter()
                 .map(|name| {
-                    let mut i = slot_of(name_hash(name.as_bytes()), mask);
+                    let mut i = slot_of(name_hash(name.as_bytes()), names.shift);
                     let mut probes = 1;
                     while names.slots[i].as_ref().is_some_and(|(n, _)| **n != **name) {
                         i = (i + 1) & mask;

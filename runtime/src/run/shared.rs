@@ -112,8 +112,9 @@ impl Shared {
         }
     }
 
-    /// The id of a metric name, announcing it to the worker the first time.
-    #[inline]
+    /// The id of a metric name, announcing it to the worker the first time (inlined into the
+    /// caller's path: the lookup is a few instructions, the first time is out of line).
+    #[inline(always)]
     pub(super) fn name_id(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
         if names.run != self.id {
             names.clear();
