@@ -103,6 +103,7 @@ mod kind;
 mod lifecycle;
 mod limits;
 mod lineage;
+mod lock;
 pub mod logs;
 mod macros;
 mod metric_rows;
@@ -116,7 +117,6 @@ mod sink;
 mod summary;
 pub mod testing;
 mod timestamp;
-mod util;
 mod value;
 mod worker;
 

@@ -13,9 +13,9 @@
 use crate::error::Error;
 use crate::event::{LogLine, RichEvent};
 use crate::kind::{ArtifactKind, Status};
+use crate::lock::lock;
 use crate::record::{Artifact, RunRecord};
 use crate::sink::{MetricEvent, Sink, Update};
-use crate::util::lock;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Condvar, Mutex};
 

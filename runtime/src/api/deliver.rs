@@ -10,7 +10,7 @@ use super::op::Op;
 use super::request::{quote, Request};
 use super::spool::{Spool, Target};
 use crate::error::Error;
-use crate::util::lock;
+use crate::lock::lock;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::VecDeque;

@@ -181,7 +181,7 @@ impl Job {
             report.owner = d.target.owner.clone();
             report.project = d.target.project.clone();
             settle(&d, dir, self.budget)?;
-            crate::util::lock(&spool).finish()?;
+            crate::lock::lock(&spool).finish()?;
         }
         Ok(report)
     }

@@ -23,7 +23,7 @@ pub(crate) mod status;
 
 use crate::config::{ApiConfig, Mode, Resolved};
 use crate::kind::Status;
-use crate::util::lock;
+use crate::lock::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;

@@ -147,7 +147,7 @@ fn signal_name(sig: i32) -> Option<&'static str> {
 
 /// Installs the handler (once per process) and sets the grace period of what follows.
 pub(crate) fn install(grace: Duration) {
-    *crate::util::lock(&GRACE) = grace;
+    *crate::lock::lock(&GRACE) = grace;
     INSTALLED.get_or_init(|| {
         if let Err(e) = imp::install() {
             log::warn!("stop signals are not handled: {e}");
@@ -161,7 +161,7 @@ fn stop_runs(sig: i32) {
     let name = signal_name(sig).unwrap_or("a signal");
     log::warn!("{name} received: ending the run as stopped");
     if POLLED.load(Ordering::Relaxed) {
-        let grace = *crate::util::lock(&GRACE);
+        let grace = *crate::lock::lock(&GRACE);
         let until = Instant::now() + grace;
         while crate::run::is_active() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(10));

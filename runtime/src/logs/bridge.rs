@@ -127,8 +127,8 @@ impl Log for LogBridge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lock::lock;
     use crate::logs::route::tests::{pretend_current, Collect, SERIAL};
-    use crate::util::lock;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;

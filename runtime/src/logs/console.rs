@@ -22,7 +22,7 @@
 use super::line::{text_of, Line, LineSplitter};
 use super::route::LineSink;
 use crate::error::Error;
-use crate::util::lock;
+use crate::lock::lock;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};

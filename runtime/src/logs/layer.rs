@@ -131,9 +131,9 @@ impl Visit for Fields {
 
 #[cfg(test)]
 mod tests {
+    use crate::lock::lock;
     use crate::logs::route;
     use crate::logs::route::tests::{pretend_current, Collect, SERIAL};
-    use crate::util::lock;
     use std::sync::Arc;
     use std::time::Duration;
     use tracing_subscriber::prelude::*;

@@ -18,7 +18,7 @@
 use super::console::{Console, ConsoleReport};
 use super::line::Line;
 use crate::error::Error;
-use crate::util::lock;
+use crate::lock::lock;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -263,7 +263,7 @@ fn current_run_id() -> Option<u64> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::util::lock;
+    use crate::lock::lock;
     use std::sync::Mutex;
 
     /// A sink that keeps lines, or refuses them all.

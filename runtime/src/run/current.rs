@@ -10,7 +10,7 @@
 use super::names::Names;
 use super::Run;
 use crate::error::Error;
-use crate::util::lock;
+use crate::lock::lock;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

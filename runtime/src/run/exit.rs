@@ -16,7 +16,7 @@
 use super::shared::Shared;
 use crate::kind::Status;
 use crate::lifecycle::EndAs;
-use crate::util::lock;
+use crate::lock::lock;
 use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::Duration;
 

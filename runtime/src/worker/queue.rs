@@ -22,9 +22,9 @@
 use super::{EndRequest, Msg, Worker};
 use crate::error::Error;
 use crate::kind::Status;
+use crate::lock::lock;
 use crate::resources::Sample;
 use crate::sink::Update;
-use crate::util::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex};

@@ -1,4 +1,4 @@
-//! Small helpers shared by the crate's modules.
+//! Locking that survives a poisoned mutex, for state shared by the tracking threads.
 
 use std::sync::{Mutex, MutexGuard};
 
