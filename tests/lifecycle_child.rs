@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: lifecycle-child <scenario> <root>".into());
     };
     let root = Path::new(&root);
+    default_stop_signals();
     match scenario.as_str() {
         "calls" => calls(root),
         "signal" => wait_for_signal(root, None, false),
@@ -38,6 +39,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             wait_for_signal(root, Some(seen), false)
         }
         other => Err(format!("unknown scenario {other}").into()),
+    }
+}
+
+/// Puts SIGINT and SIGTERM back to their default action, as a program started from a
+/// terminal has them. A test run started in the background of a non-interactive shell (as
+/// `bash .ci/run &`) inherits SIGINT ignored (POSIX: asynchronous commands without job control
+/// ignore SIGINT and SIGQUIT), and polytrack rightly leaves an ignored signal alone, so the
+/// SIGINT test's child would never stop. No shell can undo that for its children (`trap - INT`
+/// cannot reset a signal ignored on entry), so the child does it itself.
+fn default_stop_signals() {
+    #[cfg(unix)]
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: setting the default disposition at the start of `main`, before any other
+        // thread exists or any handler is installed; no handler code runs.
+        #[allow(unsafe_code)]
+        let previous = unsafe { libc::signal(sig, libc::SIG_DFL) };
+        if previous == libc::SIG_ERR {
+            eprintln!("lifecycle-child: cannot reset signal {sig} to its default action");
+        }
     }
 }
 
