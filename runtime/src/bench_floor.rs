@@ -4,6 +4,7 @@
 //! the writer thread: the same rows formatted into the same event files by the same sink, their
 //! values kept, and every file summarised at the end from memory, as `end()` does.
 
+pub use crate::clock::TickClock;
 use crate::error::Error;
 use crate::record::RunRecord;
 use crate::sink::files::EventFiles;
@@ -51,4 +52,16 @@ pub fn format_rows(run_dir: &Path, names: &[String], calls: usize) -> Result<usi
     sink.flush(&RunRecord::default(), &[])?;
     let (summaries, _) = event_summaries(run_dir, None, &mut kept);
     Ok(summaries.len())
+}
+
+/// One reading of the clock that stamps metric values on the caller's thread (quanta's raw
+/// counter: the TSC where the CPU has an invariant one), as a `u64`.
+#[inline(always)]
+pub fn read_ticks(clock: &TickClock) -> u64 {
+    clock.now().0
+}
+
+/// The clock [`read_ticks`] reads: the one every run of this process uses.
+pub fn tick_clock() -> TickClock {
+    TickClock::new()
 }

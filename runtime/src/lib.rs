@@ -90,6 +90,7 @@
 #![deny(unsafe_code)]
 
 mod api;
+mod clock;
 mod config;
 mod envinfo;
 mod error;

@@ -5,6 +5,7 @@ mod queue;
 
 pub(crate) use queue::WorkerHandle;
 
+use crate::clock::{TickClock, WallClock};
 use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::Status;
@@ -101,6 +102,8 @@ pub(crate) struct Worker {
     unwritten_events: u64,
     /// Metric values kept for the end-of-run summaries.
     kept: KeptValues,
+    /// Dates the callers' metric ticks.
+    wall: WallClock,
     errors: Vec<String>,
     error_count: u64,
     last_flush: Instant,
@@ -121,6 +124,7 @@ impl Worker {
         };
         Worker {
             kept: KeptValues::new(budget),
+            wall: WallClock::new(TickClock::new()),
             resolver: Resolver::new(Places {
                 uuid: cfg.uuid.clone(),
                 run_dir: cfg.run_dir.clone(),
@@ -149,7 +153,7 @@ impl Worker {
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Metric(rows) => {
-                let (step, timestamp) = (rows.step(), rows.timestamp());
+                let (step, timestamp) = (rows.step(), rows.timestamp(&mut self.wall));
                 self.batch
                     .extend(rows.values().map(|(id, v)| (id, v, step, timestamp)));
                 if self.batch.len() >= 4096 {

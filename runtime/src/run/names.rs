@@ -3,17 +3,59 @@
 use std::collections::HashMap;
 
 /// The ids of the names this thread has logged to run `run`: a small open-addressing table
-/// (linear probing, power-of-two size, at most half full). A lookup hashes the name and almost
-/// always compares it once; names of up to 16 bytes are hashed and compared with a few word
-/// loads, without a call to `memcmp`.
+/// (linear probing, power-of-two size, at most half full). Each slot keeps its name's length
+/// and first and last 8 bytes (every byte of a name of up to 16), so a lookup hashes the name
+/// and compares a few words held in the slot, without reading the name's own allocation or
+/// calling `memcmp` (longer names compare their bytes once the words match).
+///
+/// `log_metrics` also remembers, per position in its slice, the slot the name found there
+/// last time: a training loop that logs the same names in the same order every step finds
+/// each one by comparing those words, without hashing or probing.
 pub(super) struct Names {
     pub(super) run: u64,
-    slots: Vec<Option<(Box<str>, u32)>>,
+    slots: Vec<Option<Slot>>,
     len: usize,
     /// `64 - log2(slots.len())`: a hash shifted right by it is a slot (see [`slot_of`]). Kept
     /// here so a lookup does not count the mask's bits (a software popcount on baseline x86-64).
     shift: u32,
+    /// The slot of the name last found at each position of a `log_metrics` slice.
+    hints: Vec<u32>,
 }
+
+/// A name's length and the words [`key_words`] takes from it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    len: usize,
+    words: (u64, u64),
+}
+
+impl Key {
+    #[inline(always)]
+    fn of(name: &[u8]) -> Key {
+        Key {
+            len: name.len(),
+            words: key_words(name),
+        }
+    }
+}
+
+struct Slot {
+    key: Key,
+    id: u32,
+    /// The whole name, compared when it is longer than its key's words.
+    name: Box<str>,
+}
+
+impl Slot {
+    /// Whether this slot holds `name`, whose key is `key`.
+    #[inline(always)]
+    fn holds(&self, key: Key, name: &[u8]) -> bool {
+        self.key == key && (key.len <= 16 || self.name.as_bytes() == name)
+    }
+}
+
+/// How many positions of a `log_metrics` slice keep a hint.
+const HINTS: usize = 256;
 
 impl Names {
     pub(super) const fn new() -> Names {
@@ -22,20 +64,57 @@ impl Names {
             slots: Vec::new(),
             len: 0,
             shift: 64,
+            hints: Vec::new(),
         }
     }
 
     #[inline(always)]
     pub(super) fn get(&self, name: &str) -> Option<u32> {
+        self.find(Key::of(name.as_bytes()), name.as_bytes())
+            .map(|(_, id)| id)
+    }
+
+    /// The slot and id of `name`.
+    #[inline(always)]
+    fn find(&self, key: Key, name: &[u8]) -> Option<(usize, u32)> {
         let mask = self.slots.len().checked_sub(1)?;
-        let mut i = slot_of(name_hash(name.as_bytes()), self.shift);
+        let mut i = slot_of(name_hash(key, name), self.shift);
         loop {
             match self.slots.get(i)? {
-                Some((n, id)) if same_name(n.as_bytes(), name.as_bytes()) => return Some(*id),
+                Some(slot) if slot.holds(key, name) => return Some((i, slot.id)),
                 Some(_) => i = (i + 1) & mask,
                 None => return None,
             }
         }
+    }
+
+    /// [`Names::get`] for the name at `position` of a `log_metrics` slice: first the slot the
+    /// name at that position was found in last time.
+    #[inline(always)]
+    pub(super) fn get_at(&mut self, position: usize, name: &str) -> Option<u32> {
+        let name = name.as_bytes();
+        let key = Key::of(name);
+        if let Some(&hint) = self.hints.get(position) {
+            if let Some(Some(slot)) = self.slots.get(hint as usize) {
+                if slot.holds(key, name) {
+                    return Some(slot.id);
+                }
+            }
+        }
+        let (slot, id) = self.find(key, name)?;
+        self.hint(position, slot);
+        Some(id)
+    }
+
+    #[cold]
+    fn hint(&mut self, position: usize, slot: usize) {
+        if position >= HINTS {
+            return;
+        }
+        if self.hints.len() <= position {
+            self.hints.resize(position + 1, u32::MAX);
+        }
+        self.hints[position] = slot as u32;
     }
 
     #[cold]
@@ -45,27 +124,43 @@ impl Names {
             let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
             self.shift = shift_for(size - 1);
             self.len = 0;
-            for (n, i) in old.into_iter().flatten() {
-                self.put(n, i);
+            // Every slot moved: the hints find them again.
+            self.hints.clear();
+            for slot in old.into_iter().flatten() {
+                self.put(slot);
             }
         }
-        self.put(name.into(), id);
+        self.put(Slot {
+            key: Key::of(name.as_bytes()),
+            id,
+            name: name.into(),
+        });
     }
 
-    fn put(&mut self, name: Box<str>, id: u32) {
+    fn put(&mut self, slot: Slot) {
         let mask = self.slots.len() - 1;
-        let mut i = slot_of(name_hash(name.as_bytes()), self.shift);
+        let mut i = slot_of(name_hash(slot.key, slot.name.as_bytes()), self.shift);
         while self.slots[i].is_some() {
             i = (i + 1) & mask;
         }
-        self.slots[i] = Some((name, id));
+        self.slots[i] = Some(slot);
         self.len += 1;
+    }
+
+    /// Makes this the cache of run `run` (emptied when it was another run's).
+    #[inline(always)]
+    pub(super) fn enter(&mut self, run: u64) {
+        if self.run != run {
+            self.clear();
+            self.run = run;
+        }
     }
 
     pub(super) fn clear(&mut self) {
         self.slots = Vec::new();
         self.len = 0;
         self.shift = 64;
+        self.hints = Vec::new();
     }
 }
 
@@ -91,10 +186,10 @@ fn word4(b: &[u8]) -> u64 {
     u64::from(u32::from_le_bytes(w))
 }
 
-/// Two words that together hold every byte of a name of at most 16 bytes (overlapping loads
-/// of its first and last bytes).
-#[inline]
-fn short_words(b: &[u8]) -> (u64, u64) {
+/// Two words of a name: for up to 16 bytes they hold every byte (overlapping loads of its
+/// first and last bytes); for a longer name, its first and last 8 bytes.
+#[inline(always)]
+fn key_words(b: &[u8]) -> (u64, u64) {
     let n = b.len();
     if n >= 8 {
         (word8(b), word8(&b[n - 8..]))
@@ -124,33 +219,26 @@ fn slot_of(hash: u64, shift: u32) -> usize {
     hash.checked_shr(shift).unwrap_or(0) as usize
 }
 
-/// A fast hash of a metric name (FxHash-style mixing); names are not attacker input.
+/// A fast hash of a metric name (FxHash-style mixing); names are not attacker input. A name
+/// of up to 16 bytes is hashed from its key, a longer one from all its bytes.
 #[inline(always)]
-fn name_hash(b: &[u8]) -> u64 {
+fn name_hash(key: Key, name: &[u8]) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let n = b.len();
-    if n <= 16 {
-        let (x, y) = short_words(b);
-        return mix(mix(n as u64, x), y);
+    if key.len <= 16 {
+        return mix(mix(key.len as u64, key.words.0), key.words.1);
     }
-    let mut h = n as u64;
+    long_hash(name, mix)
+}
+
+#[inline(never)]
+fn long_hash(b: &[u8], mix: impl Fn(u64, u64) -> u64) -> u64 {
+    let mut h = b.len() as u64;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
         h = mix(h, word8(c));
     }
-    mix(h, word8(&b[n - 8..]))
-}
-
-/// Whether two names are equal.
-#[inline]
-fn same_name(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && if a.len() <= 16 {
-            short_words(a) == short_words(b)
-        } else {
-            a == b
-        }
+    mix(h, word8(&b[b.len() - 8..]))
 }
 
 #[derive(Default)]
@@ -215,9 +303,12 @@ mod tests {
             let longest = all
                 .iter()
                 .map(|name| {
-                    let mut i = slot_of(name_hash(name.as_bytes()), names.shift);
+                    let mut i = slot_of(
+                        name_hash(Key::of(name.as_bytes()), name.as_bytes()),
+                        names.shift,
+                    );
                     let mut probes = 1;
-                    while names.slots[i].as_ref().is_some_and(|(n, _)| **n != **name) {
+                    while names.slots[i].as_ref().is_some_and(|s| *s.name != **name) {
                         i = (i + 1) & mask;
                         probes += 1;
                     }

@@ -27,6 +27,8 @@ pub(super) struct Shared {
     pub(super) project: Option<String>,
     pub(super) run_dir: PathBuf,
     pub(super) tx: SyncSender<Msg>,
+    /// Stamps metric values on the caller's thread (dated by the writer).
+    pub(super) clock: crate::clock::TickClock,
     /// The writer thread, which sleeps while the queue is empty: woken for the end request
     /// and replies, and when the queue is full, never for ordinary events.
     pub(super) worker: crate::worker::WorkerHandle,
@@ -116,13 +118,27 @@ impl Shared {
     /// caller's path: the lookup is a few instructions, the first time is out of line).
     #[inline(always)]
     pub(super) fn name_id(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
-        if names.run != self.id {
-            names.clear();
-            names.run = self.id;
-        }
+        names.enter(self.id);
         if let Some(id) = names.get(name) {
             return Ok(id);
         }
+        self.name_id_slow(names, name)
+    }
+
+    /// [`Shared::name_id`] of the name at `position` of a `log_metrics` slice, once
+    /// [`Names::enter`] has been called for this run.
+    #[inline(always)]
+    fn name_id_at(&self, names: &mut Names, position: usize, name: &str) -> Result<u32, Error> {
+        if let Some(id) = names.get_at(position, name) {
+            return Ok(id);
+        }
+        self.name_id_slow(names, name)
+    }
+
+    /// A name this thread has not logged to this run yet.
+    #[cold]
+    #[inline(never)]
+    fn name_id_slow(&self, names: &mut Names, name: &str) -> Result<u32, Error> {
         let id = self.intern(name)?;
         names.insert(name, id);
         Ok(id)
@@ -167,8 +183,9 @@ impl Shared {
             return Err(Error::Ended);
         }
         let id = self.name_id(names, name)?;
-        let mut rows = MetricRows::new(step, timestamp);
-        rows.push(id, value);
+        let mut rows = MetricRows::new(step, timestamp, &self.clock);
+        rows.set(0, id, value);
+        rows.set_len(1);
         self.send(Msg::Metric(rows))
     }
 
@@ -185,27 +202,33 @@ impl Shared {
         if self.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
         }
-        let mut rows = MetricRows::new(step, timestamp);
-        for (name, value) in metrics {
-            let id = match self.name_id(names, name.as_ref()) {
-                Ok(id) => id,
-                Err(e) => {
-                    if !rows.is_empty() {
-                        self.send(Msg::Metric(rows))?;
+        let template = MetricRows::new(step, timestamp, &self.clock);
+        names.enter(self.id);
+        // A message per five values; the position within it is a register, not the message's
+        // length in memory (which would chain every value to the last one's store).
+        for (chunk, values) in metrics.chunks(MetricRows::CAPACITY).enumerate() {
+            let first = chunk * MetricRows::CAPACITY;
+            let mut ids = [0u32; MetricRows::CAPACITY];
+            let mut floats = [0f64; MetricRows::CAPACITY];
+            for (at, ((name, value), (id, float))) in values
+                .iter()
+                .zip(ids.iter_mut().zip(floats.iter_mut()))
+                .enumerate()
+            {
+                match self.name_id_at(names, first + at, name.as_ref()) {
+                    Ok(found) => (*id, *float) = (found, value.to_f64()),
+                    Err(e) => {
+                        // The values before it are logged.
+                        if at > 0 {
+                            self.send(Msg::Metric(template.with(ids, floats, at)))?;
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
                 }
-            };
-            if rows.push(id, value.to_f64()) {
-                self.send(Msg::Metric(rows))?;
-                rows = rows.emptied();
             }
+            self.send(Msg::Metric(template.with(ids, floats, values.len())))?;
         }
-        if rows.is_empty() {
-            Ok(())
-        } else {
-            self.send(Msg::Metric(rows))
-        }
+        Ok(())
     }
 
     /// [`Shared::metric`] without the thread's name cache (kept out of the hot path).

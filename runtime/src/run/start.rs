@@ -241,6 +241,7 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
             project: resolved.project,
             run_dir,
             tx,
+            clock: crate::clock::TickClock::new(),
             worker,
             queue_timeout: resolved.queue_timeout,
             end_timeout: resolved.end_timeout,

@@ -1,0 +1,278 @@
+//! The callers' clock: a tick counter read on the hot path, turned into wall-clock
+//! microseconds on the writer's thread.
+//!
+//! Reading the wall clock (`SystemTime::now`, a vDSO `clock_gettime`) costs about 30 ns; reading
+//! the CPU's time-stamp counter costs about 11 ns on the development machine. A metric call
+//! therefore stamps its values with [`Ticks`] (quanta's raw counter: the invariant TSC where the
+//! CPU has one, the monotonic clock elsewhere), and the writer converts them with
+//! [`WallClock`].
+//!
+//! The conversion is exact to the microsecond Polyaxon records without trusting a calibrated
+//! frequency: the writer pairs a tick reading with a wall-clock reading (an *anchor*) at most
+//! every [`ANCHOR_SPACING`] while values arrive, and places a value between the two anchors
+//! around it, by linear interpolation. A tick read before the newest anchor is interpolated
+//! between two readings of both clocks; one read after it (the writer is converting values
+//! logged since) is extrapolated from the newest anchor at the rate measured between the last
+//! two, over less than [`ANCHOR_SPACING`]. The error is the skew inside one anchor (its two
+//! readings are taken back to back, a few tens of nanoseconds) plus, for an extrapolated
+//! value, the rate's error over at most a millisecond: tens of nanoseconds. A wall clock that
+//! is stepped (not slewed) between two anchors moves the values logged between them to
+//! instants between the anchors, in order: none is earlier than a value logged before it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A raw reading of the callers' clock; only [`WallClock`] gives it a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Ticks(pub(crate) u64);
+
+/// How far apart in time the writer takes anchors while values keep arriving.
+pub(crate) const ANCHOR_SPACING_NANOS: u64 = 1_000_000;
+/// An anchor whose two tick readings are at most this far apart is taken as it is.
+const TIGHT_NANOS: u64 = 2_000;
+/// Anchors kept: a value read this many anchors back (a caller preempted between reading the
+/// clock and queueing its value) is still interpolated, older ones are extrapolated.
+const ANCHORS: usize = 64;
+
+/// The callers' side: reads ticks.
+#[derive(Clone, Debug)]
+pub struct TickClock {
+    clock: quanta::Clock,
+}
+
+impl TickClock {
+    /// The process's clock. quanta calibrates the counter once per process (about a
+    /// millisecond, at the first run's start); later calls copy it.
+    pub(crate) fn new() -> TickClock {
+        static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
+        TickClock {
+            clock: CLOCK.get_or_init(quanta::Clock::new).clone(),
+        }
+    }
+
+    /// Now, in ticks.
+    #[inline(always)]
+    pub(crate) fn now(&self) -> Ticks {
+        Ticks(self.clock.raw())
+    }
+}
+
+/// A reading of both clocks, taken back to back.
+#[derive(Clone, Copy, Debug)]
+struct Anchor {
+    ticks: u64,
+    /// Nanoseconds since the Unix epoch (negative before it; an `i64` covers 1678 to 2262).
+    nanos: i64,
+    /// Nanoseconds per tick from the anchor before this one (the calibrated rate for the
+    /// first one).
+    slope: f64,
+}
+
+/// The writer's side: turns ticks into microseconds since the Unix epoch. All `f64` and `i64`
+/// arithmetic: a conversion is a few multiplications, no 128-bit division.
+#[derive(Debug)]
+pub(crate) struct WallClock {
+    clock: TickClock,
+    /// Oldest first; never empty once created.
+    anchors: std::collections::VecDeque<Anchor>,
+    /// [`ANCHOR_SPACING_NANOS`] in ticks, at the calibrated rate.
+    spacing: u64,
+    /// Nanoseconds per tick from the calibration.
+    calibrated: f64,
+    /// Nanoseconds per tick for values read after the newest anchor: over the longest span
+    /// kept once it reaches the spacing, the calibrated rate before.
+    ahead: f64,
+}
+
+impl WallClock {
+    /// A converter for ticks of `clock`, anchored now.
+    pub(crate) fn new(clock: TickClock) -> WallClock {
+        // The calibrated rate, over 10 ms worth of ticks.
+        let probe = 10_000_000_u64;
+        let nanos_per_tick = clock.clock.delta_as_nanos(0, probe).max(1) as f64 / probe as f64;
+        let mut wall = WallClock {
+            spacing: ((ANCHOR_SPACING_NANOS as f64) / nanos_per_tick).max(1.0) as u64,
+            calibrated: nanos_per_tick,
+            ahead: nanos_per_tick,
+            anchors: std::collections::VecDeque::with_capacity(ANCHORS),
+            clock,
+        };
+        wall.anchor();
+        wall
+    }
+
+    /// Takes an anchor: the wall clock read between two tick readings, the ticks their
+    /// midpoint. A thread preempted inside the three readings would skew it: the tightest of a
+    /// few tries is kept, the first one within [`TIGHT_NANOS`] taken at once.
+    #[cold]
+    fn anchor(&mut self) {
+        let tight = (TIGHT_NANOS as f64 / self.calibrated) as u64;
+        let mut best: Option<(u64, u64, i64)> = None;
+        for _ in 0..4 {
+            let before = self.clock.now().0;
+            let wall = SystemTime::now();
+            let after = self.clock.now().0;
+            let width = after.saturating_sub(before);
+            let nanos = match wall.duration_since(UNIX_EPOCH) {
+                Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+                Err(e) => i64::try_from(e.duration().as_nanos()).map_or(i64::MIN, |n| -n),
+            };
+            if best.is_none_or(|(w, _, _)| width < w) {
+                best = Some((width, before + width / 2, nanos));
+            }
+            if width <= tight {
+                break;
+            }
+        }
+        let Some((_, ticks, nanos)) = best else {
+            return;
+        };
+        let slope = match self.anchors.back() {
+            Some(last) if ticks > last.ticks => {
+                nanos.saturating_sub(last.nanos) as f64 / (ticks - last.ticks) as f64
+            }
+            _ => self.calibrated,
+        };
+        if self.anchors.len() == ANCHORS {
+            self.anchors.pop_front();
+        }
+        self.anchors.push_back(Anchor {
+            ticks,
+            nanos,
+            slope,
+        });
+        self.ahead = match self.anchors.front() {
+            Some(oldest) if ticks.saturating_sub(oldest.ticks) >= self.spacing => {
+                nanos.saturating_sub(oldest.nanos) as f64 / (ticks - oldest.ticks) as f64
+            }
+            _ => self.calibrated,
+        };
+    }
+
+    /// The microseconds since the Unix epoch (floored) of a value stamped `ticks`.
+    #[inline]
+    pub(crate) fn micros(&mut self, ticks: Ticks) -> i64 {
+        self.nanos(ticks.0).div_euclid(1000)
+    }
+
+    #[inline]
+    fn nanos(&mut self, t: u64) -> i64 {
+        let stale = match self.anchors.back() {
+            None => true,
+            // Only the creation's anchor: a second one, after `t`, makes `t` interpolated.
+            Some(_) if self.anchors.len() == 1 => true,
+            Some(newest) => t >= newest.ticks.saturating_add(self.spacing),
+        };
+        if stale {
+            // Read more than the spacing after the newest anchor: a fresh anchor is later
+            // than `t`, which was read before the writer got its value.
+            self.anchor();
+        }
+        let Some(&newest) = self.anchors.back() else {
+            return 0;
+        };
+        if t >= newest.ticks {
+            // Less than the spacing after the newest anchor.
+            return after(newest, t - newest.ticks, self.ahead);
+        }
+        // Between the two anchors around it (searched from the newest: values arrive in
+        // about the order they were stamped).
+        for i in (1..self.anchors.len()).rev() {
+            let older = self.anchors[i - 1];
+            if t >= older.ticks {
+                return after(older, t - older.ticks, self.anchors[i].slope);
+            }
+        }
+        // Older than every anchor kept.
+        let oldest = self.anchors[0];
+        let back = ((oldest.ticks - t) as f64 * self.calibrated).ceil();
+        oldest.nanos.saturating_sub(back as i64)
+    }
+}
+
+/// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored: the offset
+/// is not negative, so truncation floors it).
+#[inline(always)]
+fn after(a: Anchor, ticks: u64, slope: f64) -> i64 {
+    a.nanos.saturating_add((ticks as f64 * slope) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn wall_nanos() -> i128 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0)
+    }
+
+    /// Ticks read between two wall-clock readings convert to an instant between them, within
+    /// a microsecond (the anchors' own skew is tens of nanoseconds; the margin is for a test
+    /// thread preempted on a loaded machine), whether the writer converts them at once, after
+    /// the next anchor, or dozens of anchors later.
+    #[test]
+    fn ticks_convert_between_the_wall_clock_readings_around_them() {
+        let clock = TickClock::new();
+        let mut wall = WallClock::new(clock.clone());
+        let mut stamped = Vec::new();
+        let check = |wall: &mut WallClock, (before, ticks, after): (i128, Ticks, i128)| {
+            let got = i128::from(wall.nanos(ticks.0));
+            assert!(
+                before - 1000 <= got && got <= after + 1000,
+                "{before} <= {got} <= {after}: {:?}",
+                wall.anchors
+            );
+            let micros = wall.micros(ticks);
+            assert_eq!(i128::from(micros), got.div_euclid(1000));
+        };
+        for round in 0..80 {
+            let before = wall_nanos();
+            let ticks = clock.now();
+            let after = wall_nanos();
+            stamped.push((before, ticks, after));
+            if round % 3 == 0 {
+                std::thread::sleep(Duration::from_micros(1500));
+            }
+            if round % 2 == 0 {
+                let now = stamped.pop().expect("just pushed");
+                check(&mut wall, now);
+            }
+            let _ = wall.micros(clock.now());
+        }
+        assert!(wall.anchors.len() > 10, "{:?}", wall.anchors);
+        for value in stamped {
+            check(&mut wall, value);
+        }
+    }
+
+    /// Later ticks never convert to earlier instants.
+    #[test]
+    fn conversion_keeps_the_order_of_the_ticks() {
+        let clock = TickClock::new();
+        let mut wall = WallClock::new(clock.clone());
+        let ticks: Vec<Ticks> = (0..20_000)
+            .map(|i| {
+                if i % 5000 == 0 {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                clock.now()
+            })
+            .collect();
+        let micros: Vec<i64> = ticks.iter().map(|t| wall.micros(*t)).collect();
+        assert!(micros.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn values_between_and_after_anchors_on_exact_lines() {
+        let a = Anchor {
+            ticks: 1000,
+            nanos: 5_000,
+            slope: 0.5,
+        };
+        assert_eq!(after(a, 1000, 0.5), 5_500);
+        assert_eq!(after(a, 4000, 0.5), 7_000);
+        assert_eq!(after(a, 3, 0.5), 5_001);
+    }
+}
