@@ -167,6 +167,18 @@ fn print_against_floors(results: &[(&str, String)]) {
         get("caller", "try_send_ns"),
         metric / floor,
     );
+    let tick_floor = get("caller", "tick_floor_ns");
+    println!(
+        "    same, against its own clock        floor {tick_floor:7.1} ns (the tick read {:.1} + try_send)   {:.2}x",
+        get("caller", "ticks_ns"),
+        metric / tick_floor,
+    );
+    let handle = get("caller", "log_metric_handle_ns");
+    println!(
+        "    through a Run handle {handle:7.1} ns/call   floor {floor:7.1} ns   {:.2}x   (tick floor: {:.2}x)",
+        handle / floor,
+        handle / tick_floor,
+    );
     let metrics = get("caller", "log_metrics10_ns");
     println!(
         "  log_metrics of 10     {metrics:7.1} ns/call   one log_metric {metric:7.1} ns                                {:.2}x   bar <= 2x",
@@ -354,6 +366,19 @@ fn median_ns(rounds: &mut [f64]) -> f64 {
 /// `log_metric`; `log_metrics` of 10; one `SystemTime::now()`; one `try_send` of a queue
 /// message's size (80 bytes) on a std bounded channel of the same capacity, drained by a
 /// thread that sleeps when it is empty, as polytrack's writer does; both together (the floor).
+/// `n` calls of `log_metrics` of `values` on the current run, out of line as a user's loop
+/// would be.
+#[inline(never)]
+fn log_metrics_calls(values: &[(String, f64)], n: usize) {
+    for _ in 0..n {
+        let _ = std::hint::black_box(polytrack::log_metrics(
+            std::hint::black_box(values),
+            Some(1),
+            None,
+        ));
+    }
+}
+
 fn caller(n: usize, rounds: usize) {
     use std::hint::black_box;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -366,13 +391,28 @@ fn caller(n: usize, rounds: usize) {
     let values: Vec<(String, f64)> = names(10).into_iter().map(|n| (n, 0.5)).collect();
     let dir = TempDir::new("caller");
     let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
+    let handle = polytrack::current().expect("the run is current");
     polytrack::log_metric("loss", 0.0).expect("logged");
     polytrack::log_metrics(&values, Some(0), None).expect("logged");
+    let ticks = polytrack::__bench::tick_clock();
     let (tx, rx) = sync_channel::<Message>(65_536);
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e9 / n as f64
+    };
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
+    let active = Arc::new(AtomicBool::new(false));
+    let (flag, polling) = (Arc::clone(&stop), Arc::clone(&active));
+    // The floors' queue has a consumer that polls as the run's writer does while a floor is
+    // measured, and stays out of the way (as the run's writer then does) otherwise: on two
+    // cores a third busy thread would slow whichever round it overlaps.
     let consumer = std::thread::spawn(move || {
         while !flag.load(Ordering::Relaxed) {
+            if !polling.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            }
             match rx.try_recv() {
                 Ok(m) => drop(black_box(m)),
                 Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
@@ -380,13 +420,18 @@ fn caller(n: usize, rounds: usize) {
             }
         }
     });
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        f();
-        start.elapsed().as_secs_f64() * 1e9 / n as f64
+    let floor_round = |f: &mut dyn FnMut()| {
+        active.store(true, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(5));
+        let ns = time(f);
+        // Drained before the next round.
+        std::thread::sleep(Duration::from_millis(20));
+        active.store(false, Ordering::Relaxed);
+        ns
     };
-    let [mut metric, mut metrics, mut clock, mut send, mut floor] =
-        std::array::from_fn::<Vec<f64>, 5, _>(|_| Vec::new());
+    let [mut metric, mut metric_handle, mut metrics, mut clock, mut tick, mut send, mut floor, mut tick_floor] =
+        std::array::from_fn::<Vec<f64>, 8, _>(|_| Vec::new());
+    let message: Message = black_box([7; 10]);
     for _ in 0..rounds {
         metric.push(time(&mut || {
             for _ in 0..n {
@@ -394,28 +439,31 @@ fn caller(n: usize, rounds: usize) {
             }
         }));
         run.flush(Duration::from_secs(60)).expect("flushed");
-        metrics.push(
-            time(&mut || {
-                // 10 values per call: a tenth of the calls keeps the queue from filling.
-                for _ in 0..n / 10 {
-                    let _ = black_box(polytrack::log_metrics(black_box(&values), Some(1), None));
-                }
-            }) * 10.0,
-        );
+        metric_handle.push(time(&mut || {
+            for _ in 0..n {
+                let _ = black_box(handle.log_metric(black_box("loss"), black_box(0.5)));
+            }
+        }));
+        run.flush(Duration::from_secs(60)).expect("flushed");
+        // 10 values per call, two queue messages: `n` calls fit the queue.
+        metrics.push(time(&mut || log_metrics_calls(&values, n)));
         run.flush(Duration::from_secs(60)).expect("flushed");
         clock.push(time(&mut || {
             for _ in 0..n {
                 black_box(SystemTime::now());
             }
         }));
-        let message: Message = black_box([7; 10]);
-        send.push(time(&mut || {
+        tick.push(time(&mut || {
+            for _ in 0..n {
+                black_box(polytrack::__bench::read_ticks(&ticks));
+            }
+        }));
+        send.push(floor_round(&mut || {
             for _ in 0..n {
                 let _ = black_box(tx.try_send(black_box(message)));
             }
         }));
-        std::thread::sleep(Duration::from_millis(20));
-        floor.push(time(&mut || {
+        floor.push(floor_round(&mut || {
             for _ in 0..n {
                 let t = SystemTime::now();
                 let mut m = message;
@@ -425,25 +473,34 @@ fn caller(n: usize, rounds: usize) {
                 let _ = black_box(tx.try_send(black_box(m)));
             }
         }));
-        std::thread::sleep(Duration::from_millis(20));
+        tick_floor.push(floor_round(&mut || {
+            for _ in 0..n {
+                let mut m = message;
+                m[0] = polytrack::__bench::read_ticks(&ticks);
+                let _ = black_box(tx.try_send(black_box(m)));
+            }
+        }));
     }
     stop.store(true, Ordering::Relaxed);
     let _ = consumer.join();
     let _ = run.end();
     let fastest = |rounds: &[f64]| rounds.iter().copied().fold(f64::INFINITY, f64::min);
+    let report = |name: &str, rounds: &mut [f64]| {
+        format!(
+            "{name}_ns={:.1} median_{name}_ns={:.1}",
+            fastest(rounds),
+            median_ns(rounds)
+        )
+    };
     println!(
-        "calls={n} rounds={rounds} log_metric_ns={:.1} log_metrics10_ns={:.1} clock_ns={:.1} \
-         try_send_ns={:.1} floor_ns={:.1} median_log_metric_ns={:.1} median_log_metrics10_ns={:.1} \
-         median_clock_ns={:.1} median_try_send_ns={:.1} median_floor_ns={:.1}",
-        fastest(&metric),
-        fastest(&metrics),
-        fastest(&clock),
-        fastest(&send),
-        fastest(&floor),
-        median_ns(&mut metric),
-        median_ns(&mut metrics),
-        median_ns(&mut clock),
-        median_ns(&mut send),
-        median_ns(&mut floor),
+        "calls={n} rounds={rounds} {} {} {} {} {} {} {} {}",
+        report("log_metric", &mut metric),
+        report("log_metric_handle", &mut metric_handle),
+        report("log_metrics10", &mut metrics),
+        report("clock", &mut clock),
+        report("ticks", &mut tick),
+        report("try_send", &mut send),
+        report("floor", &mut floor),
+        report("tick_floor", &mut tick_floor),
     );
 }
