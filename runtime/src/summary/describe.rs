@@ -75,35 +75,141 @@ fn from_key(key: i64) -> f64 {
 }
 
 /// `np.quantile(values, q)` (method "linear") for each `q` of `qs` (ascending) of NaN-free
-/// values given as [`order_key`]s, whose largest is `largest`, by selection instead of a full
-/// sort: each selection works on what lies above the previous one. The keys are reordered.
-/// NaN for each `q` when there are none.
-fn np_quantiles<const N: usize>(keys: &mut [i64], largest: f64, qs: [f64; N]) -> [f64; N] {
+/// values given as [`order_key`]s, whose smallest and largest are `smallest` and `largest`,
+/// without a full sort (see [`order_statistics`]). The keys are reordered. NaN for each `q`
+/// when there are none.
+fn np_quantiles<const N: usize>(
+    keys: &mut [i64],
+    (smallest, largest): (i64, i64),
+    qs: [f64; N],
+) -> [f64; N] {
     let n = keys.len();
     let mut out = [f64::NAN; N];
     if n == 0 {
         return out;
     }
-    // Order statistics below `done` are placed: everything from `done` on is above them.
-    let mut done = 0;
-    for (slot, q) in out.iter_mut().zip(qs) {
+    // numpy's virtual index of each q: the order statistics on both sides of it, and the
+    // weight of the upper one.
+    let mut ranks = Vec::with_capacity(2 * N);
+    let mut wanted = [None; N];
+    for (want, q) in wanted.iter_mut().zip(qs) {
         let virtual_index = (n - 1) as f64 * q;
-        if virtual_index >= (n - 1) as f64 {
+        if virtual_index < (n - 1) as f64 {
+            let previous = virtual_index.floor() as usize;
+            ranks.extend([previous, previous + 1]);
+            *want = Some((previous, virtual_index - previous as f64));
+        }
+    }
+    let stats = order_statistics(keys, (smallest, largest), &ranks);
+    let at = |rank: usize| {
+        ranks
+            .iter()
+            .position(|&r| r == rank)
+            .and_then(|i| stats.get(i))
+            .map_or(f64::NAN, |&k| from_key(k))
+    };
+    for (slot, (want, q)) in out.iter_mut().zip(wanted.iter().zip(qs)) {
+        *slot = match want {
+            Some((previous, gamma)) => np_lerp(at(*previous), at(previous + 1), *gamma),
             // numpy clamps both neighbours to the last element but keeps
             // gamma = virtual_index - (-1).
-            *slot = np_lerp(largest, largest, virtual_index + 1.0);
-            continue;
-        }
-        let previous = virtual_index.floor() as usize;
-        let gamma = virtual_index - previous as f64;
-        let rest = &mut keys[done.min(previous)..];
-        let (_, &mut a, above) = rest.select_nth_unstable(previous - done.min(previous));
-        // The next value in sorted order is the smallest of those above the selected one.
-        *slot = match above.iter().min() {
-            Some(&b) => np_lerp(from_key(a), from_key(b), gamma),
-            None => f64::NAN,
+            None => {
+                let largest = from_key(largest);
+                np_lerp(largest, largest, (n - 1) as f64 * q + 1.0)
+            }
         };
-        done = previous + 1;
+    }
+    out
+}
+
+/// Bits of a key that choose its bucket in [`order_statistics`].
+const BUCKET_BITS: u32 = 11;
+/// Below this many keys, selection is as fast as counting.
+const COUNTED_FROM: usize = 4096;
+
+/// The keys of ascending `ranks` (order statistics, each below `keys.len()`), all keys lying
+/// within `bounds` (inclusive). A large slice is counted once into 2,048 buckets of that
+/// range, and only the buckets holding those ranks are looked at again: selected when small,
+/// counted the same way over their own narrower range when not (float keys of one binade
+/// share their top bits, so one bucket can hold most of a metric's values). About two
+/// passes over the keys, and two over each large bucket. A small slice is selected instead,
+/// each selection working on what lies above the previous one.
+fn order_statistics(keys: &mut [i64], bounds: (i64, i64), ranks: &[usize]) -> Vec<i64> {
+    let n = keys.len();
+    if n < COUNTED_FROM {
+        let mut done = 0;
+        return ranks
+            .iter()
+            .map(|&rank| {
+                let from = done.min(rank);
+                let (_, &mut k, _) = keys[from..].select_nth_unstable(rank - from);
+                done = rank + 1;
+                k
+            })
+            .collect();
+    }
+    // In unsigned order, offsets from the smallest.
+    let unsigned = |k: i64| (k as u64) ^ (1 << 63);
+    let signed = |u: u64| (u ^ (1 << 63)) as i64;
+    let lo = unsigned(bounds.0);
+    let range = unsigned(bounds.1).wrapping_sub(lo);
+    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let bucket = |k: i64| (unsigned(k).wrapping_sub(lo) >> shift) as usize;
+    let mut counts = vec![0u32; 1 << BUCKET_BITS];
+    for &k in keys.iter() {
+        if let Some(c) = counts.get_mut(bucket(k)) {
+            *c += 1;
+        }
+    }
+    // Each rank's bucket, and its rank within it.
+    let mut places = Vec::with_capacity(ranks.len());
+    let (mut b, mut below) = (0usize, 0usize);
+    for &rank in ranks {
+        while b + 1 < counts.len() && below + counts[b] as usize <= rank {
+            below += counts[b] as usize;
+            b += 1;
+        }
+        places.push((b, rank.saturating_sub(below)));
+    }
+    if shift == 0 {
+        // A bucket is one key.
+        return places
+            .iter()
+            .map(|&(b, _)| signed(lo.wrapping_add(b as u64)))
+            .collect();
+    }
+    let mut needed: Vec<usize> = places.iter().map(|&(b, _)| b).collect();
+    needed.dedup();
+    let mut slot_of = vec![u8::MAX; counts.len()];
+    let mut gathered: Vec<Vec<i64>> = Vec::with_capacity(needed.len());
+    for (i, &b) in needed.iter().enumerate() {
+        slot_of[b] = i as u8;
+        gathered.push(Vec::with_capacity(counts[b] as usize));
+    }
+    for &k in keys.iter() {
+        if let Some(v) = slot_of
+            .get(bucket(k))
+            .and_then(|&i| gathered.get_mut(usize::from(i)))
+        {
+            v.push(k);
+        }
+    }
+    let mut out = Vec::with_capacity(ranks.len());
+    for (&b, bucket_keys) in needed.iter().zip(&mut gathered) {
+        let within: Vec<usize> = places
+            .iter()
+            .filter(|&&(pb, _)| pb == b)
+            .map(|&(_, w)| w)
+            .collect();
+        let first = lo.wrapping_add((b as u64) << shift);
+        let last = first
+            .wrapping_add((1u64 << shift) - 1)
+            .min(unsigned(bounds.1));
+        out.extend(order_statistics(
+            bucket_keys,
+            (signed(first), signed(last)),
+            &within,
+        ));
     }
     out
 }
@@ -151,11 +257,13 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
         .filter(|v| !v.is_nan())
         .map(order_key)
         .collect();
-    let (min, max) = match (keys.iter().min(), keys.iter().max()) {
-        (Some(&lo), Some(&hi)) => (from_key(lo), from_key(hi)),
-        _ => (f64::NAN, f64::NAN),
+    let ((min, max), [p25, p50, p75]) = match (keys.iter().min(), keys.iter().max()) {
+        (Some(&lo), Some(&hi)) => (
+            (from_key(lo), from_key(hi)),
+            np_quantiles(&mut keys, (lo, hi), [0.25, 0.5, 0.75]),
+        ),
+        _ => ((f64::NAN, f64::NAN), [f64::NAN; 3]),
     };
-    let [p25, p50, p75] = np_quantiles(&mut keys, max, [0.25, 0.5, 0.75]);
     MetricStats {
         count,
         mean,
@@ -180,8 +288,12 @@ mod tests {
             .copied()
             .max_by(f64::total_cmp)
             .unwrap_or(f64::NAN);
+        let _ = largest;
         let mut keys: Vec<i64> = values.iter().copied().map(order_key).collect();
-        np_quantiles(&mut keys, largest, [q])[0]
+        match (keys.iter().min(), keys.iter().max()) {
+            (Some(&lo), Some(&hi)) => np_quantiles(&mut keys, (lo, hi), [q])[0],
+            _ => f64::NAN,
+        }
     }
 
     /// numpy's linear quantiles from a full sort, the definition.
@@ -241,7 +353,7 @@ mod tests {
     #[test]
     fn successive_selections_give_the_sorted_quantiles() {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for n in (1..40).chain([127, 128, 129, 1000, 4099]) {
+        for n in (1..40).chain([127, 128, 129, 1000, 4095, 4096, 4099, 20_000]) {
             let values: Vec<f64> = (0..n)
                 .map(|i| {
                     x ^= x << 13;
@@ -257,11 +369,52 @@ mod tests {
                 .collect();
             let qs = [0.0, 0.25, 0.5, 0.5, 0.75, 1.0];
             let largest = values.iter().copied().max_by(f64::total_cmp).unwrap();
+            let _ = largest;
             let mut keys: Vec<i64> = values.iter().copied().map(order_key).collect();
-            let got = np_quantiles(&mut keys, largest, qs);
+            let bounds = (*keys.iter().min().unwrap(), *keys.iter().max().unwrap());
+            let got = np_quantiles(&mut keys, bounds, qs);
             for (q, got) in qs.iter().zip(got) {
                 let want = sorted_quantile(&values, *q);
                 assert_eq!(got.to_bits(), want.to_bits(), "n={n} q={q}");
+            }
+        }
+    }
+
+    /// Counting into buckets finds the same order statistics as a full sort, on spread,
+    /// log-spread, clustered (one outlier) and tied values.
+    #[test]
+    fn counted_order_statistics_are_the_sorted_ones() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [4096, 5000, 65_537] {
+            for shape in 0..4 {
+                let values: Vec<f64> = (0..n)
+                    .map(|i| {
+                        let r = next();
+                        let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+                        match shape {
+                            0 => unit * 2.0 - 1.0,
+                            1 => 1.0 / (i as f64 + 1.0),
+                            2 if i == 7 => 1e300,
+                            2 => unit,
+                            _ => (r % 50) as f64,
+                        }
+                    })
+                    .collect();
+                let mut sorted: Vec<i64> = values.iter().copied().map(order_key).collect();
+                sorted.sort_unstable();
+                let bounds = (sorted[0], sorted[n - 1]);
+                let q = n / 4;
+                let ranks = [0, q, q + 1, 2 * q, 2 * q + 1, n - 1];
+                let mut keys: Vec<i64> = values.iter().copied().map(order_key).collect();
+                let got = order_statistics(&mut keys, bounds, &ranks);
+                let want: Vec<i64> = ranks.iter().map(|&r| sorted[r]).collect();
+                assert_eq!(got, want, "n={n} shape={shape}");
             }
         }
     }
