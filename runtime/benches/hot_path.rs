@@ -209,7 +209,7 @@ mod track_params {
 mod reference {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::{sync_channel, TryRecvError};
+    use std::sync::mpsc::{sync_channel, SyncSender, TryRecvError};
     use std::sync::Arc;
     use std::time::SystemTime;
 
@@ -218,15 +218,35 @@ mod reference {
         SystemTime::now()
     }
 
+    /// The clock metric calls read (quanta's raw counter: the TSC where it is invariant).
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn tick_read(b: Bencher) {
+        let clock = polytrack::__bench::tick_clock();
+        b.bench(|| polytrack::__bench::read_ticks(&clock));
+    }
+
     /// A message of the size of polytrack's queue messages (80 bytes).
     type Message = [u64; 10];
 
-    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
-    fn sync_channel_try_send(b: Bencher) {
+    /// The thread draining a floor's channel, polling as the run's writer does.
+    struct Consumer {
+        stop: Arc<AtomicBool>,
+        thread: std::thread::JoinHandle<()>,
+    }
+
+    impl Consumer {
+        fn stop(self) {
+            self.stop.store(true, Ordering::Relaxed);
+            let _ = self.thread.join();
+        }
+    }
+
+    /// A bounded channel of the run queue's capacity, and its consumer.
+    fn drained() -> (SyncSender<Message>, Consumer) {
         let (tx, rx) = sync_channel::<Message>(65_536);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
-        let consumer = std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
                 match rx.try_recv() {
                     Ok(m) => drop(black_box(m)),
@@ -235,26 +255,20 @@ mod reference {
                 }
             }
         });
+        (tx, Consumer { stop, thread })
+    }
+
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn sync_channel_try_send(b: Bencher) {
+        let (tx, consumer) = drained();
         b.bench(|| tx.try_send(black_box([7; 10])).is_ok());
-        stop.store(true, Ordering::Relaxed);
-        let _ = consumer.join();
+        consumer.stop();
     }
 
     /// The floor of `log_metric`: one clock read and one `try_send` of the message it makes.
     #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
     fn clock_and_try_send(b: Bencher) {
-        let (tx, rx) = sync_channel::<Message>(65_536);
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let consumer = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match rx.try_recv() {
-                    Ok(m) => drop(black_box(m)),
-                    Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
-                    Err(TryRecvError::Disconnected) => break,
-                }
-            }
-        });
+        let (tx, consumer) = drained();
         b.bench(|| {
             let mut m: Message = black_box([7; 10]);
             m[0] = SystemTime::now()
@@ -262,7 +276,19 @@ mod reference {
                 .map_or(0, |d| d.as_secs());
             tx.try_send(m).is_ok()
         });
-        stop.store(true, Ordering::Relaxed);
-        let _ = consumer.join();
+        consumer.stop();
+    }
+
+    /// The same with the clock metric calls read: one tick read and one `try_send`.
+    #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
+    fn ticks_and_try_send(b: Bencher) {
+        let (tx, consumer) = drained();
+        let clock = polytrack::__bench::tick_clock();
+        b.bench(|| {
+            let mut m: Message = black_box([7; 10]);
+            m[0] = polytrack::__bench::read_ticks(&clock);
+            tx.try_send(m).is_ok()
+        });
+        consumer.stop();
     }
 }

@@ -53,9 +53,11 @@
 //! - **The caller's path.** A module function (`polytrack::log_metric`, `run/facade.rs`)
 //!   finds the current run (the innermost one entered on this thread, else the process's)
 //!   and calls the [`Run`] method (`run/handle.rs`): names are checked and sanitized
-//!   (`limits.rs`, `fqn.rs`), a metric name gets a dense id (`run/names.rs`), and one small
-//!   message goes on the run's bounded queue (`worker/queue.rs`, `metric_rows.rs`). No I/O, no
-//!   encoding: a full queue is a wait of at most `queue_timeout`, then `Backpressure`.
+//!   (`limits.rs`, `fqn.rs`), a metric name gets a dense id (`run/names.rs`), the values are
+//!   stamped with the CPU's tick counter (`clock.rs`; the writer turns ticks into dates), and
+//!   one small message goes on the run's bounded queue (`worker/queue.rs`, `metric_rows.rs`).
+//!   No I/O, no encoding: a full queue is a wait of at most `queue_timeout`, then
+//!   `Backpressure`.
 //! - **Rich events and logs.** `events/` builds a payload (an image's pixels, a histogram's
 //!   values) and `run/emit.rs` queues it with a reservation against the payload budget
 //!   (`event.rs`); `logs/` turns `tracing` events, `log` records and console lines into log
