@@ -155,12 +155,23 @@ fn order_statistics(keys: &mut [i64], bounds: (i64, i64), ranks: &[usize]) -> Ve
     let range = unsigned(bounds.1).wrapping_sub(lo);
     let shift = (u64::BITS - range.leading_zeros()).saturating_sub(BUCKET_BITS);
     let bucket = |k: i64| (unsigned(k).wrapping_sub(lo) >> shift) as usize;
-    let mut counts = vec![0u32; 1 << BUCKET_BITS];
-    for &k in keys.iter() {
-        if let Some(c) = counts.get_mut(bucket(k)) {
-            *c += 1;
+    // Four tables, summed after: consecutive keys often share a bucket (a metric's values
+    // drift), and one table would chain each increment to the last.
+    let mut tables = vec![[0u32; 4]; 1 << BUCKET_BITS];
+    let mut quads = keys.chunks_exact(4);
+    for quad in &mut quads {
+        for (lane, &k) in quad.iter().enumerate() {
+            if let Some(c) = tables.get_mut(bucket(k)) {
+                c[lane] += 1;
+            }
         }
     }
+    for &k in quads.remainder() {
+        if let Some(c) = tables.get_mut(bucket(k)) {
+            c[0] += 1;
+        }
+    }
+    let counts: Vec<u32> = tables.iter().map(|c| c.iter().sum()).collect();
     // Each rank's bucket, and its rank within it.
     let mut places = Vec::with_capacity(ranks.len());
     let (mut b, mut below) = (0usize, 0usize);
@@ -252,18 +263,20 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
         f64::NAN
     };
     // The rest works on integer keys in `total_cmp`'s order, in the values' own allocation.
+    // The smallest and largest keys are found in the same pass.
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     let mut keys: Vec<i64> = values
         .into_iter()
         .filter(|v| !v.is_nan())
-        .map(order_key)
+        .map(|v| {
+            let k = order_key(v);
+            lo = lo.min(k);
+            hi = hi.max(k);
+            k
+        })
         .collect();
-    let ((min, max), [p25, p50, p75]) = match (keys.iter().min(), keys.iter().max()) {
-        (Some(&lo), Some(&hi)) => (
-            (from_key(lo), from_key(hi)),
-            np_quantiles(&mut keys, (lo, hi), [0.25, 0.5, 0.75]),
-        ),
-        _ => ((f64::NAN, f64::NAN), [f64::NAN; 3]),
-    };
+    let [p25, p50, p75] = np_quantiles(&mut keys, (lo, hi), [0.25, 0.5, 0.75]);
+    let (min, max) = (from_key(lo), from_key(hi));
     MetricStats {
         count,
         mean,
