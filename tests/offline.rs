@@ -1,7 +1,7 @@
 //! Offline runs end to end: the files polytrack writes, read back by Polyaxon's own Python
 //! packages, resumed, and uploaded with the official CLI to the real server.
 
-use polytrack::{ArtifactKind, Settings, Status};
+use polytrack::{ArtifactKind, Settings, Status, Timestamp};
 use polytrack_tests::{check_with_polyaxon, example, repo_root, run_ok, scratch, server, venv};
 use serde_json::Value;
 use std::path::Path;
@@ -399,4 +399,73 @@ fn an_idle_run_lets_its_writer_sleep() {
     assert!(report.is_complete(), "{report}");
     assert!(writer_wakeups().is_none(), "the writer thread was joined");
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A row's timestamp in a form that sorts as the instants do: without the zone, and with the
+/// microseconds Python leaves out when they are 0.
+fn sortable(py_str: &str) -> String {
+    let t = py_str.trim_end_matches("+00:00");
+    if t.contains('.') {
+        t.to_owned()
+    } else {
+        format!("{t}.000000")
+    }
+}
+
+/// Metric values are stamped with the CPU's tick counter and dated by the writer
+/// (runtime/src/clock.rs): each row's timestamp lies between wall-clock readings taken just
+/// before and after its call, to the microsecond Polyaxon records (1 µs of slack for the
+/// writer's anchors), for values logged from four threads, in bursts, and after pauses
+/// longer than the writer's nap.
+#[test]
+fn metric_timestamps_are_the_wall_clock_of_the_call() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let root = scratch("timestamps");
+    let run = polytrack::init_with(offline(&root)).unwrap();
+    let uuid = run.uuid().unwrap().to_owned();
+    let handle = polytrack::current().unwrap();
+    let windows: Vec<Vec<(String, String)>> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let run = handle.clone();
+                s.spawn(move || {
+                    let _entered = run.enter();
+                    let name = format!("clock_{t}");
+                    (0..1500)
+                        .map(|i| {
+                            if i % 500 == 499 {
+                                let pause = if t == 0 { 300 } else { 3 };
+                                std::thread::sleep(std::time::Duration::from_millis(pause));
+                            }
+                            let before = Timestamp::now().as_micros() - 1;
+                            polytrack::log_metric_at(&name, i as f64, i).unwrap();
+                            let after = Timestamp::now().as_micros() + 1;
+                            let text = |m| sortable(&Timestamp::from_micros(m).py_str());
+                            (text(before), text(after))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    drop(handle);
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    let dir = root.join("runs").join(&uuid).join("events/metric");
+    for (t, windows) in windows.iter().enumerate() {
+        let text = std::fs::read_to_string(dir.join(format!("clock_{t}.plx"))).unwrap();
+        let rows: Vec<&str> = text.split('\n').skip(1).collect();
+        assert_eq!(rows.len(), windows.len());
+        for row in rows {
+            let mut fields = row.split('|');
+            let step: usize = fields.next().unwrap().parse().unwrap();
+            let at = sortable(fields.next().unwrap());
+            let (before, after) = &windows[step];
+            assert!(
+                *before <= at && at <= *after,
+                "clock_{t} step {step}: {before} <= {at} <= {after}"
+            );
+        }
+    }
 }
