@@ -8,9 +8,10 @@ use std::collections::HashMap;
 /// and compares a few words held in the slot, without reading the name's own allocation or
 /// calling `memcmp` (longer names compare their bytes once the words match).
 ///
-/// `log_metrics` also remembers, per position in its slice, the slot the name found there
-/// last time: a training loop that logs the same names in the same order every step finds
-/// each one by comparing those words, without hashing or probing.
+/// `log_metrics` also remembers, per position in its slice, the key and id of the name found
+/// there last time (names of up to 16 bytes, whose key holds every byte): a training loop
+/// that logs the same names in the same order every step finds each one by comparing two
+/// words in that array, without hashing, probing or reading a slot.
 pub(super) struct Names {
     pub(super) run: u64,
     slots: Vec<Option<Slot>>,
@@ -18,8 +19,9 @@ pub(super) struct Names {
     /// `64 - log2(slots.len())`: a hash shifted right by it is a slot (see [`slot_of`]). Kept
     /// here so a lookup does not count the mask's bits (a software popcount on baseline x86-64).
     shift: u32,
-    /// The slot of the name last found at each position of a `log_metrics` slice.
-    hints: Vec<u32>,
+    /// The key and id of the name last found at each position of a `log_metrics` slice, for
+    /// names of up to 16 bytes (whose key holds every byte): a hit reads this array only.
+    hints: Vec<Hint>,
 }
 
 /// A name's length and the words [`key_words`] takes from it.
@@ -52,6 +54,13 @@ impl Slot {
     fn holds(&self, key: Key, name: &[u8]) -> bool {
         self.key == key && (key.len <= 16 || self.name.as_bytes() == name)
     }
+}
+
+/// What a `log_metrics` position remembers; `id == u32::MAX` when nothing.
+#[derive(Clone, Copy)]
+struct Hint {
+    key: Key,
+    id: u32,
 }
 
 /// How many positions of a `log_metrics` slice keep a hint.
@@ -94,27 +103,34 @@ impl Names {
     pub(super) fn get_at(&mut self, position: usize, name: &str) -> Option<u32> {
         let name = name.as_bytes();
         let key = Key::of(name);
-        if let Some(&hint) = self.hints.get(position) {
-            if let Some(Some(slot)) = self.slots.get(hint as usize) {
-                if slot.holds(key, name) {
-                    return Some(slot.id);
-                }
+        if let Some(hint) = self.hints.get(position) {
+            if hint.key == key && key.len <= 16 {
+                return Some(hint.id);
             }
         }
-        let (slot, id) = self.find(key, name)?;
-        self.hint(position, slot);
+        let (_, id) = self.find(key, name)?;
+        if key.len <= 16 {
+            self.hint(position, Hint { key, id });
+        }
         Some(id)
     }
 
     #[cold]
-    fn hint(&mut self, position: usize, slot: usize) {
+    fn hint(&mut self, position: usize, hint: Hint) {
         if position >= HINTS {
             return;
         }
         if self.hints.len() <= position {
-            self.hints.resize(position + 1, u32::MAX);
+            let none = Hint {
+                key: Key {
+                    len: usize::MAX,
+                    words: (0, 0),
+                },
+                id: u32::MAX,
+            };
+            self.hints.resize(position + 1, none);
         }
-        self.hints[position] = slot as u32;
+        self.hints[position] = hint;
     }
 
     #[cold]
@@ -124,8 +140,6 @@ impl Names {
             let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
             self.shift = shift_for(size - 1);
             self.len = 0;
-            // Every slot moved: the hints find them again.
-            self.hints.clear();
             for slot in old.into_iter().flatten() {
                 self.put(slot);
             }
@@ -286,6 +300,43 @@ mod tests {
         }
         names.clear();
         assert_eq!(names.get(&all[1]), None);
+    }
+
+    /// A position's hint answers only for the name it remembers: the same names in another
+    /// order, other names at the same positions, long names and unknown ones all get their
+    /// own ids.
+    #[test]
+    fn log_metrics_positions_answer_only_for_their_names() {
+        let all: Vec<String> = ["loss", "acc", "metric_000", "metric_001", "", "q"]
+            .into_iter()
+            .map(String::from)
+            .chain(["train/layer_1/grad_norm", "train/layer_2/grad_norm"].map(String::from))
+            .collect();
+        let mut names = Names::new();
+        for (id, name) in all.iter().enumerate() {
+            names.insert(name, id as u32 * 10);
+        }
+        let orders: [&[usize]; 5] = [
+            &[0, 1, 2, 3, 4, 5, 6, 7],
+            &[0, 1, 2, 3, 4, 5, 6, 7],
+            &[7, 6, 5, 4, 3, 2, 1, 0],
+            &[3, 2, 6, 7, 0],
+            &[2, 3, 7, 6, 5, 4, 1, 0],
+        ];
+        for order in orders {
+            for (position, &i) in order.iter().enumerate() {
+                assert_eq!(
+                    names.get_at(position, &all[i]),
+                    Some(i as u32 * 10),
+                    "{:?} at {position}",
+                    all[i]
+                );
+            }
+        }
+        assert_eq!(names.get_at(0, "los"), None);
+        assert_eq!(names.get_at(2, "metric_002"), None);
+        assert_eq!(names.get_at(3, "train/layer_3/grad_norm"), None);
+        assert_eq!(names.get_at(HINTS + 5, "acc"), Some(10));
     }
 
     /// Numbered names (`metric_000` ..) spread over the table: each is found within a few
