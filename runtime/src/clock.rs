@@ -9,15 +9,15 @@
 //!
 //! The conversion is exact to the microsecond Polyaxon records without trusting a calibrated
 //! frequency: the writer pairs a tick reading with a wall-clock reading (an *anchor*) at most
-//! every [`ANCHOR_SPACING`] while values arrive, and places a value between the two anchors
-//! around it, by linear interpolation. A tick read before the newest anchor is interpolated
-//! between two readings of both clocks; one read after it (the writer is converting values
-//! logged since) is extrapolated from the newest anchor at the rate measured between the last
-//! two, over less than [`ANCHOR_SPACING`]. The error is the skew inside one anchor (its two
-//! readings are taken back to back, a few tens of nanoseconds) plus, for an extrapolated
-//! value, the rate's error over at most a millisecond: tens of nanoseconds. A wall clock that
-//! is stepped (not slewed) between two anchors moves the values logged between them to
-//! instants between the anchors, in order: none is earlier than a value logged before it.
+//! every [`ANCHOR_SPACING_NANOS`] while values arrive, and places a value between the two
+//! anchors around it, by linear interpolation. A value read after the newest anchor (the
+//! writer is converting values logged since) is extrapolated from it, over less than the
+//! spacing, at the rate measured over the anchors kept. The error is the skew inside one
+//! anchor (its two tick readings are taken back to back around the wall-clock reading, a few
+//! tens of nanoseconds) plus, for an extrapolated value, the rate's error over at most a
+//! millisecond: tens of nanoseconds. A wall clock that is stepped (not slewed) between two
+//! anchors moves the values logged between them to instants between the anchors, in order:
+//! none is earlier than a value logged before it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub(crate) struct Ticks(pub(crate) u64);
 
 /// How far apart in time the writer takes anchors while values keep arriving.
-pub(crate) const ANCHOR_SPACING_NANOS: u64 = 1_000_000;
+const ANCHOR_SPACING_NANOS: u64 = 1_000_000;
 /// An anchor whose two tick readings are at most this far apart is taken as it is.
 const TIGHT_NANOS: u64 = 2_000;
 /// Anchors kept: a value read this many anchors back (a caller preempted between reading the

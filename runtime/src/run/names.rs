@@ -39,6 +39,12 @@ impl Key {
             words: key_words(name),
         }
     }
+
+    /// Whether the words hold every byte of the name (16 bytes or fewer).
+    #[inline(always)]
+    fn is_whole(self) -> bool {
+        self.len <= 16
+    }
 }
 
 struct Slot {
@@ -52,16 +58,25 @@ impl Slot {
     /// Whether this slot holds `name`, whose key is `key`.
     #[inline(always)]
     fn holds(&self, key: Key, name: &[u8]) -> bool {
-        self.key == key && (key.len <= 16 || self.name.as_bytes() == name)
+        self.key == key && (key.is_whole() || self.name.as_bytes() == name)
     }
 }
 
-/// What a `log_metrics` position remembers; `id == u32::MAX` when nothing.
+/// What a `log_metrics` position remembers: a name of up to 16 bytes and its id.
 #[derive(Clone, Copy)]
 struct Hint {
     key: Key,
     id: u32,
 }
+
+/// A position that remembers nothing: no name has this length.
+const NO_HINT: Hint = Hint {
+    key: Key {
+        len: usize::MAX,
+        words: (0, 0),
+    },
+    id: 0,
+};
 
 /// How many positions of a `log_metrics` slice keep a hint.
 const HINTS: usize = 256;
@@ -80,36 +95,35 @@ impl Names {
     #[inline(always)]
     pub(super) fn get(&self, name: &str) -> Option<u32> {
         self.find(Key::of(name.as_bytes()), name.as_bytes())
-            .map(|(_, id)| id)
     }
 
-    /// The slot and id of `name`.
+    /// The id of `name`, whose key is `key`.
     #[inline(always)]
-    fn find(&self, key: Key, name: &[u8]) -> Option<(usize, u32)> {
+    fn find(&self, key: Key, name: &[u8]) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = slot_of(name_hash(key, name), self.shift);
         loop {
             match self.slots.get(i)? {
-                Some(slot) if slot.holds(key, name) => return Some((i, slot.id)),
+                Some(slot) if slot.holds(key, name) => return Some(slot.id),
                 Some(_) => i = (i + 1) & mask,
                 None => return None,
             }
         }
     }
 
-    /// [`Names::get`] for the name at `position` of a `log_metrics` slice: first the slot the
-    /// name at that position was found in last time.
+    /// [`Names::get`] for the name at `position` of a `log_metrics` slice: first the name
+    /// that position held last time.
     #[inline(always)]
     pub(super) fn get_at(&mut self, position: usize, name: &str) -> Option<u32> {
         let name = name.as_bytes();
         let key = Key::of(name);
         if let Some(hint) = self.hints.get(position) {
-            if hint.key == key && key.len <= 16 {
+            if hint.key == key && key.is_whole() {
                 return Some(hint.id);
             }
         }
-        let (_, id) = self.find(key, name)?;
-        if key.len <= 16 {
+        let id = self.find(key, name)?;
+        if key.is_whole() {
             self.hint(position, Hint { key, id });
         }
         Some(id)
@@ -121,14 +135,7 @@ impl Names {
             return;
         }
         if self.hints.len() <= position {
-            let none = Hint {
-                key: Key {
-                    len: usize::MAX,
-                    words: (0, 0),
-                },
-                id: u32::MAX,
-            };
-            self.hints.resize(position + 1, none);
+            self.hints.resize(position + 1, NO_HINT);
         }
         self.hints[position] = hint;
     }
@@ -239,7 +246,7 @@ fn slot_of(hash: u64, shift: u32) -> usize {
 fn name_hash(key: Key, name: &[u8]) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-    if key.len <= 16 {
+    if key.is_whole() {
         return mix(mix(key.len as u64, key.words.0), key.words.1);
     }
     long_hash(name, mix)
