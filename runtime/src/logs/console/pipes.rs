@@ -102,27 +102,19 @@ pub(super) fn start(sink: Arc<dyn LineSink>) -> Result<Console, Error> {
     // out first, to the terminal it was meant for.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     let mut restore = vec![(Fd::Stdout, saved_out), (Fd::Stderr, saved_err)];
-    for (w, fds) in &writes {
-        for fd in fds {
-            if let Err(e) = redirect(*fd, w) {
-                restore_all(&restore);
-                restore.clear();
-                let console = Console {
-                    shared,
-                    stop: Mutex::new(Some(Stopper {
-                        restore,
-                        reader,
-                        forwarder_done,
-                        tee_done,
-                    })),
-                };
-                console.stop(Duration::from_secs(1));
-                return Err(io_err("cannot redirect stdout/stderr", e));
-            }
-        }
+    // The first redirection that fails undoes those made before it.
+    let failed = writes
+        .iter()
+        .flat_map(|(w, fds)| fds.iter().map(move |fd| (w, fd)))
+        .find_map(|(w, fd)| redirect(*fd, w).err());
+    if failed.is_some() {
+        restore_all(&restore);
+        restore.clear();
     }
-    drop(writes); // only file descriptors 1 and 2 (and children) hold the write ends now
-    Ok(Console {
+    // Only file descriptors 1 and 2 (and children) hold the write ends now; after a failed
+    // redirection nothing does, and the reader sees the pipes close.
+    drop(writes);
+    let console = Console {
         shared,
         stop: Mutex::new(Some(Stopper {
             restore,
@@ -130,7 +122,14 @@ pub(super) fn start(sink: Arc<dyn LineSink>) -> Result<Console, Error> {
             forwarder_done,
             tee_done,
         })),
-    })
+    };
+    match failed {
+        None => Ok(console),
+        Some(e) => {
+            console.stop(Duration::from_secs(1));
+            Err(io_err("cannot redirect stdout/stderr", e))
+        }
+    }
 }
 
 fn new_pipe() -> Result<(OwnedFd, OwnedFd), Error> {
