@@ -208,9 +208,7 @@ mod track_params {
 /// benchmark prints each figure next to its floor.
 mod reference {
     use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::{sync_channel, SyncSender, TryRecvError};
-    use std::sync::Arc;
+    use std::sync::mpsc::SyncSender;
     use std::time::SystemTime;
 
     #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]
@@ -228,34 +226,9 @@ mod reference {
     /// A message of the size of polytrack's queue messages (80 bytes).
     type Message = [u64; 10];
 
-    /// The thread draining a floor's channel, polling as the run's writer does.
-    struct Consumer {
-        stop: Arc<AtomicBool>,
-        thread: std::thread::JoinHandle<()>,
-    }
-
-    impl Consumer {
-        fn stop(self) {
-            self.stop.store(true, Ordering::Relaxed);
-            let _ = self.thread.join();
-        }
-    }
-
-    /// A bounded channel of the run queue's capacity, and its consumer.
-    fn drained() -> (SyncSender<Message>, Consumer) {
-        let (tx, rx) = sync_channel::<Message>(65_536);
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match rx.try_recv() {
-                    Ok(m) => drop(black_box(m)),
-                    Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
-                    Err(TryRecvError::Disconnected) => break,
-                }
-            }
-        });
-        (tx, Consumer { stop, thread })
+    /// A channel of the run queue's capacity and message size, and its consumer.
+    fn drained() -> (SyncSender<Message>, common::Drain) {
+        common::drained(65_536)
     }
 
     #[divan::bench(sample_count = SAMPLES, sample_size = SAMPLE_SIZE)]

@@ -98,9 +98,7 @@ mod log_bridge {
 mod floor {
     use super::*;
     use std::fmt::Write as _;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::{sync_channel, SyncSender, TryRecvError};
-    use std::sync::Arc;
+    use std::sync::mpsc::SyncSender;
     use std::time::SystemTime;
     use tracing::field::{Field, Visit};
 
@@ -108,21 +106,9 @@ mod floor {
 
     /// A channel of lines with a thread draining it, as the run's writer does.
     fn with_channel(f: impl FnOnce(SyncSender<Line>)) {
-        let (tx, rx) = sync_channel::<Line>(65_536);
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let consumer = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match rx.try_recv() {
-                    Ok(line) => drop(black_box(line)),
-                    Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
-                    Err(TryRecvError::Disconnected) => break,
-                }
-            }
-        });
+        let (tx, drain) = common::drained::<Line>(65_536);
         f(tx);
-        stop.store(true, Ordering::Relaxed);
-        let _ = consumer.join();
+        drain.stop();
     }
 
     /// The least a layer does: the event formatted into a `String` and sent.

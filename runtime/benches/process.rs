@@ -392,9 +392,6 @@ fn log_metrics_calls(values: &[(String, f64)], n: usize) {
 
 fn caller(n: usize, rounds: usize) {
     use std::hint::black_box;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::{sync_channel, TryRecvError};
-    use std::sync::Arc;
     use std::time::SystemTime;
 
     /// A message of the size of polytrack's queue messages.
@@ -406,38 +403,22 @@ fn caller(n: usize, rounds: usize) {
     polytrack::log_metric("loss", 0.0).expect("logged");
     polytrack::log_metrics(&values, Some(0), None).expect("logged");
     let ticks = polytrack::__bench::tick_clock();
-    let (tx, rx) = sync_channel::<Message>(65_536);
+    // The floors' queue has a consumer that polls as the run's writer does while a floor is
+    // measured, and stays out of the way (as the run's writer then does) otherwise.
+    let (tx, consumer) = common::drained::<Message>(65_536);
+    consumer.set_active(false);
     let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         f();
         start.elapsed().as_secs_f64() * 1e9 / n as f64
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let active = Arc::new(AtomicBool::new(false));
-    let (flag, polling) = (Arc::clone(&stop), Arc::clone(&active));
-    // The floors' queue has a consumer that polls as the run's writer does while a floor is
-    // measured, and stays out of the way (as the run's writer then does) otherwise: on two
-    // cores a third busy thread would slow whichever round it overlaps.
-    let consumer = std::thread::spawn(move || {
-        while !flag.load(Ordering::Relaxed) {
-            if !polling.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(2));
-                continue;
-            }
-            match rx.try_recv() {
-                Ok(m) => drop(black_box(m)),
-                Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
-                Err(TryRecvError::Disconnected) => break,
-            }
-        }
-    });
     let floor_round = |f: &mut dyn FnMut()| {
-        active.store(true, Ordering::Relaxed);
+        consumer.set_active(true);
         std::thread::sleep(Duration::from_millis(5));
         let ns = time(f);
         // Drained before the next round.
         std::thread::sleep(Duration::from_millis(20));
-        active.store(false, Ordering::Relaxed);
+        consumer.set_active(false);
         ns
     };
     let [mut metric, mut metric_handle, mut metrics, mut clock, mut tick, mut send, mut floor, mut tick_floor] =
@@ -492,8 +473,7 @@ fn caller(n: usize, rounds: usize) {
             }
         }));
     }
-    stop.store(true, Ordering::Relaxed);
-    let _ = consumer.join();
+    consumer.stop();
     let _ = run.end();
     let fastest = |rounds: &[f64]| rounds.iter().copied().fold(f64::INFINITY, f64::min);
     let report = |name: &str, rounds: &mut [f64]| {

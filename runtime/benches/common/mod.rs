@@ -177,3 +177,56 @@ pub fn peak_rss() -> Option<u64> {
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
+
+/// The thread draining a floor's channel, polling it as the run's writer polls its queue
+/// (a `try_recv`, then 50 µs of sleep when it is empty) while active, and sleeping 2 ms at a
+/// time while paused: on two cores a third busy thread would slow whichever round it overlaps.
+pub struct Drain {
+    stop: Arc<AtomicBool>,
+    active: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Drain {
+    /// Polls (`true`) or stays out of the way (`false`).
+    pub fn set_active(&self, active: bool) {
+        self.active.store(active, Ordering::Relaxed);
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
+
+/// A bounded channel of `capacity` messages (the run queue's is 65,536) and its [`Drain`],
+/// active from the start.
+pub fn drained<T: Send + 'static>(capacity: usize) -> (std::sync::mpsc::SyncSender<T>, Drain) {
+    use std::sync::mpsc::TryRecvError;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<T>(capacity);
+    let stop = Arc::new(AtomicBool::new(false));
+    let active = Arc::new(AtomicBool::new(true));
+    let (flag, polling) = (Arc::clone(&stop), Arc::clone(&active));
+    let thread = std::thread::spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            if !polling.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            }
+            match rx.try_recv() {
+                Ok(m) => drop(std::hint::black_box(m)),
+                Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(50)),
+                Err(TryRecvError::Disconnected) => break,
+            }
+        }
+    });
+    (
+        tx,
+        Drain {
+            stop,
+            active,
+            thread,
+        },
+    )
+}
