@@ -81,6 +81,11 @@ pub(crate) struct WallClock {
     /// Nanoseconds per tick for values read after the newest anchor: over the longest span
     /// kept once it reaches the spacing, the calibrated rate before.
     ahead: f64,
+    /// The index of the newer anchor of the pair the last interpolated value lay between:
+    /// the next value, stamped just after it, most often lies there too. A writer that lags
+    /// its callers by tens of milliseconds (a full queue) would otherwise search tens of
+    /// anchors for every value.
+    hint: usize,
 }
 
 impl WallClock {
@@ -95,6 +100,7 @@ impl WallClock {
             ahead: nanos_per_tick,
             anchors: std::collections::VecDeque::with_capacity(ANCHORS),
             clock,
+            hint: 0,
         };
         wall.anchor();
         wall
@@ -134,6 +140,7 @@ impl WallClock {
         };
         if self.anchors.len() == ANCHORS {
             self.anchors.pop_front();
+            self.hint = self.hint.saturating_sub(1);
         }
         self.anchors.push_back(Anchor {
             ticks,
@@ -174,11 +181,21 @@ impl WallClock {
             // Less than the spacing after the newest anchor.
             return after(newest, t - newest.ticks, self.ahead);
         }
-        // Between the two anchors around it (searched from the newest: values arrive in
-        // about the order they were stamped).
+        // Between the two anchors around it: the last value's pair first, then searched from
+        // the newest (values arrive in about the order they were stamped).
+        let hint = self.hint;
+        if let (Some(older), Some(newer)) = (
+            hint.checked_sub(1).and_then(|i| self.anchors.get(i)),
+            self.anchors.get(hint),
+        ) {
+            if t >= older.ticks && t < newer.ticks {
+                return after(*older, t - older.ticks, newer.slope);
+            }
+        }
         for i in (1..self.anchors.len()).rev() {
             let older = self.anchors[i - 1];
             if t >= older.ticks {
+                self.hint = i;
                 return after(older, t - older.ticks, self.anchors[i].slope);
             }
         }
@@ -262,6 +279,60 @@ mod tests {
             .collect();
         let micros: Vec<i64> = ticks.iter().map(|t| wall.micros(*t)).collect();
         assert!(micros.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// The remembered pair answers only for values between its anchors: values in any order,
+    /// and after anchors were dropped, convert as a full search converts them.
+    #[test]
+    fn the_remembered_pair_gives_what_a_search_gives() {
+        let mut wall = WallClock::new(TickClock::new());
+        let synthetic = |k: u64| Anchor {
+            ticks: 1_000 * k,
+            nanos: 7_000 * k as i64 + (k * k) as i64,
+            slope: 7.0 + k as f64 / 1_000.0,
+        };
+        wall.anchors = (1..=ANCHORS as u64).map(synthetic).collect();
+        wall.spacing = u64::MAX / 2;
+        let searched = |wall: &WallClock, t: u64| -> i64 {
+            let pair = (1..wall.anchors.len())
+                .rev()
+                .find(|&i| t >= wall.anchors[i - 1].ticks)
+                .expect("inside the anchors");
+            after(
+                wall.anchors[pair - 1],
+                t - wall.anchors[pair - 1].ticks,
+                wall.anchors[pair].slope,
+            )
+        };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..5_000u64 {
+            let n = wall.anchors.len() as u64;
+            let first = wall.anchors[0].ticks;
+            let span = wall.anchors[n as usize - 1].ticks - first;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Runs of close values, jumps back and forth, and exact anchor ticks.
+            let t = match i % 4 {
+                0 => first + x % span,
+                1 => first + (i * 37) % span,
+                2 => wall.anchors[(x % (n - 1)) as usize].ticks,
+                _ => first + (i * 37) % span + 1,
+            };
+            assert_eq!(
+                wall.nanos(t),
+                searched(&wall, t),
+                "t={t}, hint {}",
+                wall.hint
+            );
+            if i == 2_500 {
+                // The oldest anchors go, as new ones come: the pair's index follows.
+                for _ in 0..10 {
+                    wall.anchors.pop_front();
+                    wall.hint = wall.hint.saturating_sub(1);
+                }
+            }
+        }
     }
 
     #[test]
