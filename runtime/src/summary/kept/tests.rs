@@ -3,7 +3,7 @@
 use super::*;
 use crate::record::RunRecord;
 use crate::sink::files::EventFiles;
-use crate::sink::{MetricEvent, Sink};
+use crate::sink::{MetricRow, Sink};
 use crate::summary::summarize_event_file;
 
 /// A folder under the system's temporary directory, removed when dropped.
@@ -171,17 +171,17 @@ fn summaries_from_memory_equal_summaries_of_the_files() {
             batch.push((id as u32, value, step, timestamp));
         }
     }
-    let events: Vec<MetricEvent<'_>> = batch
+    let events: Vec<MetricRow> = batch
         .iter()
-        .map(|&(id, value, step, timestamp)| MetricEvent {
+        .map(|&(id, value, step, timestamp)| MetricRow {
             id,
-            name: &names[id as usize],
             value,
             step,
             timestamp,
         })
         .collect();
-    sink.metrics(&events).unwrap();
+    let names: Vec<std::sync::Arc<str>> = names.iter().map(|n| n.as_str().into()).collect();
+    sink.metrics(&events, &names).unwrap();
     sink.flush(&RunRecord::default(), &[]).unwrap();
     assert_eq!(kept.complete_paths().len(), shapes.len());
     for name in &names {
