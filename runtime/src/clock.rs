@@ -81,11 +81,39 @@ pub(crate) struct WallClock {
     /// Nanoseconds per tick for values read after the newest anchor: over the longest span
     /// kept once it reaches the spacing, the calibrated rate before.
     ahead: f64,
-    /// The index of the newer anchor of the pair the last interpolated value lay between:
-    /// the next value, stamped just after it, most often lies there too. A writer that lags
-    /// its callers by tens of milliseconds (a full queue) would otherwise search tens of
-    /// anchors for every value.
-    hint: usize,
+    /// The span of ticks the last value lay in and how it converted: the next value, stamped
+    /// just after it, most often lies there too and converts with one multiplication. A
+    /// writer that lags its callers by tens of milliseconds (a full queue) would otherwise
+    /// search back through tens of anchors for every value.
+    last_span: Span,
+}
+
+/// Ticks in `from..until` convert to `nanos` plus their offset from `from` at `slope`: the
+/// interval between two anchors, or the one after the newest anchor.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    from: u64,
+    until: u64,
+    nanos: i64,
+    slope: f64,
+}
+
+impl Span {
+    /// No ticks at all.
+    const EMPTY: Span = Span {
+        from: 1,
+        until: 0,
+        nanos: 0,
+        slope: 0.0,
+    };
+
+    #[inline(always)]
+    fn convert(&self, t: u64) -> Option<i64> {
+        (t >= self.from && t < self.until).then(|| {
+            self.nanos
+                .saturating_add(((t - self.from) as f64 * self.slope) as i64)
+        })
+    }
 }
 
 impl WallClock {
@@ -100,7 +128,7 @@ impl WallClock {
             ahead: nanos_per_tick,
             anchors: std::collections::VecDeque::with_capacity(ANCHORS),
             clock,
-            hint: 0,
+            last_span: Span::EMPTY,
         };
         wall.anchor();
         wall
@@ -140,8 +168,10 @@ impl WallClock {
         };
         if self.anchors.len() == ANCHORS {
             self.anchors.pop_front();
-            self.hint = self.hint.saturating_sub(1);
         }
+        // Values after the previous newest anchor are interpolated from now on. (An interval
+        // between two anchors stays as it was: it could stay remembered.)
+        self.last_span = Span::EMPTY;
         self.anchors.push_back(Anchor {
             ticks,
             nanos,
@@ -163,6 +193,15 @@ impl WallClock {
 
     #[inline]
     fn nanos(&mut self, t: u64) -> i64 {
+        if let Some(nanos) = self.last_span.convert(t) {
+            return nanos;
+        }
+        self.search(t)
+    }
+
+    /// Converts `t` outside the last value's span (see [`WallClock::last_span`]), and
+    /// remembers the span it lies in.
+    fn search(&mut self, t: u64) -> i64 {
         let stale = match self.anchors.back() {
             None => true,
             // Only the creation's anchor: a second one, after `t`, makes `t` interpolated.
@@ -177,28 +216,38 @@ impl WallClock {
         let Some(&newest) = self.anchors.back() else {
             return 0;
         };
-        if t >= newest.ticks {
+        let span = if t >= newest.ticks {
             // Less than the spacing after the newest anchor.
-            return after(newest, t - newest.ticks, self.ahead);
-        }
-        // Between the two anchors around it: the last value's pair first, then searched from
-        // the newest (values arrive in about the order they were stamped).
-        let hint = self.hint;
-        if let (Some(older), Some(newer)) = (
-            hint.checked_sub(1).and_then(|i| self.anchors.get(i)),
-            self.anchors.get(hint),
-        ) {
-            if t >= older.ticks && t < newer.ticks {
-                return after(*older, t - older.ticks, newer.slope);
+            Span {
+                from: newest.ticks,
+                until: newest.ticks.saturating_add(self.spacing),
+                nanos: newest.nanos,
+                slope: self.ahead,
             }
-        }
-        for i in (1..self.anchors.len()).rev() {
-            let older = self.anchors[i - 1];
-            if t >= older.ticks {
-                self.hint = i;
-                return after(older, t - older.ticks, self.anchors[i].slope);
+        } else {
+            // Between the two anchors around it (searched from the newest: values arrive in
+            // about the order they were stamped).
+            let found = (1..self.anchors.len()).rev().find_map(|i| {
+                let (older, newer) = (self.anchors[i - 1], self.anchors[i]);
+                (t >= older.ticks).then_some(Span {
+                    from: older.ticks,
+                    until: newer.ticks,
+                    nanos: older.nanos,
+                    slope: newer.slope,
+                })
+            });
+            match found {
+                Some(span) => span,
+                None => return self.before_every_anchor(t),
             }
-        }
+        };
+        self.last_span = span;
+        span.convert(t).unwrap_or(span.nanos)
+    }
+
+    /// Converts `t`, older than every anchor kept.
+    #[cold]
+    fn before_every_anchor(&self, t: u64) -> i64 {
         // Older than every anchor kept.
         let oldest = self.anchors[0];
         let back = ((oldest.ticks - t) as f64 * self.calibrated).ceil();
@@ -281,10 +330,10 @@ mod tests {
         assert!(micros.windows(2).all(|w| w[0] <= w[1]));
     }
 
-    /// The remembered pair answers only for values between its anchors: values in any order,
-    /// and after anchors were dropped, convert as a full search converts them.
+    /// The remembered span answers only for values inside it: values in any order, and after
+    /// anchors were dropped, convert as a full search converts them.
     #[test]
-    fn the_remembered_pair_gives_what_a_search_gives() {
+    fn the_remembered_span_gives_what_a_search_gives() {
         let mut wall = WallClock::new(TickClock::new());
         let synthetic = |k: u64| Anchor {
             ticks: 1_000 * k,
@@ -322,14 +371,13 @@ mod tests {
             assert_eq!(
                 wall.nanos(t),
                 searched(&wall, t),
-                "t={t}, hint {}",
-                wall.hint
+                "t={t}, span {:?}",
+                wall.last_span
             );
             if i == 2_500 {
-                // The oldest anchors go, as new ones come: the pair's index follows.
+                // The oldest anchors go, as new ones come: a span remembered stays right.
                 for _ in 0..10 {
                     wall.anchors.pop_front();
-                    wall.hint = wall.hint.saturating_sub(1);
                 }
             }
         }
