@@ -76,8 +76,8 @@ fn main() {
         "baseline (0 events)",
         vec!["workload".into(), "0".into(), "1".into()],
     )];
-    // Alternating, three times each (once in a smoke run): the best of each is compared.
-    for _ in 0..if smoke { 1 } else { 3 } {
+    // Alternating, five times each (once in a smoke run): the best of each is compared.
+    for _ in 0..if smoke { 1 } else { 5 } {
         scenarios.push((
             "end_to_end",
             vec!["workload".into(), calls.to_string(), "100".into()],
@@ -159,7 +159,7 @@ fn print_against_floors(results: &[(&str, String)]) {
             .reduce(f64::max)
             .unwrap_or(f64::NAN)
     };
-    println!("\nagainst the floors (this run; caller: the fastest of 31 rounds, rates: the best of 3, peak RSS: the highest):");
+    println!("\nagainst the floors (this run; caller: the fastest of 31 rounds, rates and CPU times: the best of 5, peak RSS: the highest):");
     let (metric, floor) = (get("caller", "log_metric_ns"), get("caller", "floor_ns"));
     println!(
         "  log_metric            {metric:7.1} ns/call   floor {floor:7.1} ns (SystemTime::now {:.1} + try_send {:.1})   {:.2}x   bar <= 1.25x",
@@ -205,6 +205,16 @@ fn print_against_floors(results: &[(&str, String)]) {
         "    each repetition against its own floor: {}",
         pairs.join(" ")
     );
+    // The same comparison in CPU time, which leaves out waits for a CPU: what the writer
+    // thread spent to take and write each row, against the floor's thread formatting it.
+    let (writer_cpu, floor_cpu) = (
+        get("end_to_end", "writer_cpu_ns_per_row"),
+        get("format floor", "floor_cpu_ns_per_row"),
+    );
+    println!(
+        "    writer thread's CPU {writer_cpu:6.1} ns/row   the floor's {floor_cpu:6.1} ns/row (formatting, before summaries)   writer's own overhead {:+.0}%",
+        (writer_cpu / floor_cpu - 1.0) * 100.0,
+    );
     println!(
         "  end() per 1M rows     {:7.1} ms",
         get("end_to_end", "end_ms_per_million"),
@@ -241,6 +251,8 @@ fn workload(calls: usize, names_count: usize) {
     run.flush(Duration::from_secs(60))
         .expect("every row is written");
     let flushed = start.elapsed();
+    // What the writer thread spent on a CPU to take and write every row.
+    let writer_cpu = common::named_thread_cpu_ns("polytrack-write");
     let logging_peak = peak_rss();
     let report = run.end().expect("the run ends");
     let total = start.elapsed();
@@ -253,14 +265,15 @@ fn workload(calls: usize, names_count: usize) {
     println!(
         "calls={calls} names={} refused={refused} loop_us_per_call={:.4} flush_us_per_call={:.4} \
          end_us_per_call={:.4} written_events_per_s={:.0} ended_events_per_s={:.0} \
-         end_ms_per_million={end_ms_per_million:.2} peak_rss_before_end={} peak_rss_bytes={} \
-         peak_rss={}",
+         end_ms_per_million={end_ms_per_million:.2} writer_cpu_ns_per_row={:.1} \
+         peak_rss_before_end={} peak_rss_bytes={} peak_rss={}",
         names.len(),
         per_call(looped),
         per_call(flushed),
         per_call(total),
         rate(flushed),
         rate(total),
+        writer_cpu.map_or(f64::NAN, |ns| ns as f64 / calls.max(1) as f64),
         mib(logging_peak),
         peak_rss().unwrap_or(0),
         mib(peak_rss()),
@@ -356,11 +369,20 @@ fn format_floor(calls: usize, names_count: usize) {
     let dir = TempDir::new("floor");
     let names = names(names_count.max(1));
     let start = Instant::now();
-    let files = polytrack::__bench::format_rows(dir.path(), &names, calls).expect("rows written");
+    let cpu_before = common::thread_cpu_ns();
+    let mut cpu_written = None;
+    let files = polytrack::__bench::format_rows(dir.path(), &names, calls, || {
+        cpu_written = common::thread_cpu_ns();
+    })
+    .expect("rows written");
     let took = start.elapsed();
     assert_eq!(files, names.len().min(calls));
+    let cpu_per_row = match (cpu_before, cpu_written) {
+        (Some(b), Some(w)) => w.saturating_sub(b) as f64 / calls.max(1) as f64,
+        _ => f64::NAN,
+    };
     println!(
-        "calls={calls} names={} floor_events_per_s={:.0}",
+        "calls={calls} names={} floor_events_per_s={:.0} floor_cpu_ns_per_row={cpu_per_row:.1}",
         names.len(),
         calls as f64 / took.as_secs_f64()
     );

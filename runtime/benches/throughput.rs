@@ -64,7 +64,8 @@ fn floor_format_rows(b: Bencher) {
     b.counter(ItemsCount::new(n))
         .with_inputs(|| TempDir::new("floor"))
         .bench_values(|dir| {
-            let files = polytrack::__bench::format_rows(dir.path(), &names, n).expect("written");
+            let files =
+                polytrack::__bench::format_rows(dir.path(), &names, n, || {}).expect("written");
             assert_eq!(files, names.len());
             dir
         });

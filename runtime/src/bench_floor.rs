@@ -19,9 +19,15 @@ pub const VALUE_BUDGET_BYTES: usize = VALUE_BUDGET;
 
 /// Writes the rows of the benchmarks' workload into `<run_dir>/events/metric/`: row `i` is
 /// `names[i % names.len()]` at step `i / names.len()` with value `1 / (i + 1)`, timestamps one
-/// microsecond apart from now (no clock read per row). Then summarises every file from the
-/// kept values. Returns the number of summaries.
-pub fn format_rows(run_dir: &Path, names: &[String], calls: usize) -> Result<usize, Error> {
+/// microsecond apart from now (no clock read per row), and flushes them; calls `written`
+/// (where a benchmark reads its clocks); then summarises every file from the kept values.
+/// Returns the number of summaries.
+pub fn format_rows(
+    run_dir: &Path,
+    names: &[String],
+    calls: usize,
+    written: impl FnOnce(),
+) -> Result<usize, Error> {
     let mut sink = EventFiles::new(run_dir);
     let mut kept = KeptValues::new(VALUE_BUDGET);
     let metric_dir = run_dir.join("events").join("metric");
@@ -51,6 +57,7 @@ pub fn format_rows(run_dir: &Path, names: &[String], calls: usize) -> Result<usi
         i = end;
     }
     sink.flush(&RunRecord::default(), &[])?;
+    written();
     let (summaries, _) = event_summaries(run_dir, None, &mut kept);
     Ok(summaries.len())
 }
