@@ -3,7 +3,7 @@
 use super::*;
 use crate::record::RunRecord;
 use crate::sink::files::EventFiles;
-use crate::sink::{MetricRow, Sink};
+use crate::sink::{MetricEvent, Sink};
 use crate::summary::summarize_event_file;
 
 /// A folder under the system's temporary directory, removed when dropped.
@@ -171,17 +171,17 @@ fn summaries_from_memory_equal_summaries_of_the_files() {
             batch.push((id as u32, value, step, timestamp));
         }
     }
-    let events: Vec<MetricRow> = batch
+    let events: Vec<MetricEvent<'_>> = batch
         .iter()
-        .map(|&(id, value, step, timestamp)| MetricRow {
+        .map(|&(id, value, step, timestamp)| MetricEvent {
             id,
+            name: &names[id as usize],
             value,
             step,
             timestamp,
         })
         .collect();
-    let names: Vec<std::sync::Arc<str>> = names.iter().map(|n| n.as_str().into()).collect();
-    sink.metrics(&events, &names).unwrap();
+    sink.metrics(&events).unwrap();
     sink.flush(&RunRecord::default(), &[]).unwrap();
     assert_eq!(kept.complete_paths().len(), shapes.len());
     for name in &names {
