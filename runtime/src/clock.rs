@@ -255,16 +255,15 @@ impl WallClock {
     }
 }
 
-/// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored: the offset
-/// is not negative, so truncation floors it).
-#[inline(always)]
-fn after(a: Anchor, ticks: u64, slope: f64) -> i64 {
-    a.nanos.saturating_add((ticks as f64 * slope) as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored: the
+    /// offset is not negative, so truncation floors it): what a span computes, written out.
+    fn after(a: Anchor, ticks: u64, slope: f64) -> i64 {
+        a.nanos.saturating_add((ticks as f64 * slope) as i64)
+    }
     use std::time::Duration;
 
     fn wall_nanos() -> i128 {
@@ -385,13 +384,19 @@ mod tests {
 
     #[test]
     fn values_between_and_after_anchors_on_exact_lines() {
-        let a = Anchor {
-            ticks: 1000,
+        let span = Span {
+            from: 1000,
+            until: 9000,
             nanos: 5_000,
             slope: 0.5,
         };
-        assert_eq!(after(a, 1000, 0.5), 5_500);
-        assert_eq!(after(a, 4000, 0.5), 7_000);
-        assert_eq!(after(a, 3, 0.5), 5_001);
+        assert_eq!(span.convert(1000), Some(5_000));
+        assert_eq!(span.convert(2000), Some(5_500));
+        assert_eq!(span.convert(5000), Some(7_000));
+        assert_eq!(span.convert(1003), Some(5_001));
+        assert_eq!(span.convert(999), None);
+        assert_eq!(span.convert(9000), None);
+        assert_eq!(Span::EMPTY.convert(0), None);
+        assert_eq!(Span::EMPTY.convert(1), None);
     }
 }

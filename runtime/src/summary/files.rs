@@ -25,7 +25,9 @@ fn summary_jobs(run_dir: &Path) -> Vec<SummaryJob> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
-        paths.sort();
+        // Entries of one folder differ only in their names: their bytes sort as their names
+        // do, without comparing `Path`s component by component.
+        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         paths
     };
     let mut jobs = Vec::new();

@@ -17,6 +17,7 @@
 use super::{step_summary, EventFileSummary, TimestampSummary};
 use crate::timestamp::{iso_format, parse_timestamp, TimeFormatCache, Timestamp};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// The most memory spent on kept values, in bytes: 64 MiB, 8,388,608 rows. Counted by the
@@ -52,8 +53,11 @@ const PAST_PARSED: i64 = 253_402_300_800_000_000;
 pub(crate) struct KeptValues {
     files: Vec<Option<KeptFile>>,
     /// The metric id of each file, so that the end of a run with many metrics finds each
-    /// file's rows at once.
-    by_path: HashMap<PathBuf, u32>,
+    /// file's rows at once. Keyed by the path's bytes: both sides build it from the run's
+    /// folder the same way, and hashing or comparing a `Path` component by component cost
+    /// more than the rest of the lookup (a path that differs only in spelling, which never
+    /// happens, would be read back, not mistaken).
+    by_path: HashMap<OsString, u32>,
     /// Bytes of the values' vectors (their capacity), at most `budget`.
     used: usize,
     budget: usize,
@@ -78,7 +82,7 @@ impl KeptValues {
             self.files.resize_with(idx + 1, || None);
         }
         let complete = self.budget > 0 && !path.exists();
-        self.by_path.insert(path.clone(), id);
+        self.by_path.insert(path.clone().into_os_string(), id);
         self.files[idx] = Some(KeptFile {
             path,
             complete,
@@ -141,9 +145,12 @@ impl KeptValues {
     /// Takes the kept rows of the metric file at `path` when its summary can be computed from
     /// them ([`KeptFile::summary`]); `None` when the file must be read back.
     pub(crate) fn take(&mut self, path: &Path) -> Option<KeptFile> {
-        let id = *self.by_path.get(path)?;
+        let id = *self.by_path.get(path.as_os_str())?;
         let slot = self.files.get_mut(id as usize)?;
-        if !slot.as_ref().is_some_and(|f| f.complete && f.path == path) {
+        if !slot
+            .as_ref()
+            .is_some_and(|f| f.complete && f.path.as_os_str() == path.as_os_str())
+        {
             return None;
         }
         let file = slot.take()?;
