@@ -8,10 +8,11 @@ pub use crate::clock::TickClock;
 use crate::error::Error;
 use crate::record::RunRecord;
 use crate::sink::files::EventFiles;
-use crate::sink::{MetricEvent, Sink};
+use crate::sink::{MetricRow, Sink};
 use crate::summary::{event_summaries, KeptValues, VALUE_BUDGET};
 use crate::timestamp::Timestamp;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The memory budget for metric values kept for the end-of-run summaries, in bytes.
 pub const VALUE_BUDGET_BYTES: usize = VALUE_BUDGET;
@@ -33,6 +34,7 @@ pub fn format_rows(
     for (id, name) in names.iter().enumerate() {
         kept.add_metric(id as u32, metric_dir.join(format!("{name}.plx")));
     }
+    let names: Vec<Arc<str>> = names.iter().map(|n| Arc::from(n.as_str())).collect();
     let start = Timestamp::now().as_micros();
     // The worker's batch size.
     let mut batch = Vec::with_capacity(4096);
@@ -42,9 +44,8 @@ pub fn format_rows(
         let end = (i + 4096).min(calls);
         for row in i..end {
             let id = row % names.len().max(1);
-            let event = MetricEvent {
+            let event = MetricRow {
                 id: id as u32,
-                name: &names[id],
                 value: 1.0 / (row as f64 + 1.0),
                 step: Some((row / names.len().max(1)) as i64),
                 timestamp: Timestamp::from_micros(start + row as i64),
@@ -52,7 +53,7 @@ pub fn format_rows(
             kept.push(event.id, event.step, event.timestamp, event.value);
             batch.push(event);
         }
-        sink.metrics(&batch)?;
+        sink.metrics(&batch, &names)?;
         i = end;
     }
     sink.flush(&RunRecord::default(), &[])?;

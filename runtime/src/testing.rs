@@ -15,7 +15,7 @@ use crate::event::{LogLine, RichEvent};
 use crate::kind::{ArtifactKind, Status};
 use crate::lock::lock;
 use crate::record::{Artifact, RunRecord};
-use crate::sink::{MetricEvent, Sink, Update};
+use crate::sink::{MetricRow, Sink, Update};
 use serde_json::{Map, Value};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -263,11 +263,11 @@ impl Sink for Recorder {
         "recorder"
     }
 
-    fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
+    fn metrics(&mut self, batch: &[MetricRow], names: &[Arc<str>]) -> Result<(), Error> {
         self.wait_while_stalled();
         let mut records = lock(&self.records);
         records.extend(batch.iter().map(|e| Record::Metric {
-            name: e.name.to_owned(),
+            name: names.get(e.id as usize).map_or("", |n| &**n).to_owned(),
             value: e.value,
             step: e.step,
         }));

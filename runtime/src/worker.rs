@@ -13,7 +13,7 @@ use crate::lineage::{ArtifactRef, Places, Resolver, Settled};
 use crate::metric_rows::MetricRows;
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
-use crate::sink::{Ending, MetricEvent, Sink, Update};
+use crate::sink::{Ending, MetricRow, Sink, Update};
 use crate::summary::{self, KeptValues};
 use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
@@ -93,7 +93,9 @@ pub(crate) struct Worker {
     /// The names this run logged as outputs, which the last metric values never replace.
     logged_outputs: HashSet<String>,
     warned_non_finite: Vec<bool>,
-    batch: Vec<(u32, f64, Option<i64>, Timestamp)>,
+    /// Rows taken off the queue and not yet handed to the sinks (their values already kept
+    /// and counted as the last ones).
+    batch: Vec<MetricRow>,
     metric_events: u64,
     rich_events: u64,
     /// Rich events whose payload failed to encode (each logged), and events not written
@@ -158,8 +160,14 @@ impl Worker {
         match msg {
             Msg::Metric(rows) => {
                 let (step, timestamp) = (rows.step(), rows.timestamp(&mut self.wall));
-                self.batch
-                    .extend(rows.values().map(|(id, v)| (id, v, step, timestamp)));
+                for (id, value) in rows.values() {
+                    self.metric_row(MetricRow {
+                        id,
+                        value,
+                        step,
+                        timestamp,
+                    });
+                }
                 if self.batch.len() >= 4096 {
                     self.dispatch_metrics();
                 }
@@ -251,6 +259,32 @@ impl Worker {
         }
     }
 
+    /// One metric row: kept for the summaries, counted as its metric's last value, and
+    /// batched for the sinks, all in the one pass that takes it off the queue.
+    #[inline]
+    fn metric_row(&mut self, row: MetricRow) {
+        let idx = row.id as usize;
+        let (Some(last), Some(warned)) =
+            (self.last.get_mut(idx), self.warned_non_finite.get_mut(idx))
+        else {
+            // Names are announced before their first value: this is a bug, not the caller's.
+            log::error!(target: "polytrack", "a metric value of unknown id {} is not recorded", row.id);
+            self.unknown_rows += 1;
+            return;
+        };
+        *last = Some(row.value);
+        if !row.value.is_finite() && !*warned {
+            *warned = true;
+            let name = self.names.get(idx).map_or("", |n| &**n);
+            log::warn!(
+                "metric {name:?} got a non-finite value ({}); it is recorded as Polyaxon records it",
+                row.value
+            );
+        }
+        self.kept.push(row.id, row.step, row.timestamp, row.value);
+        self.batch.push(row);
+    }
+
     fn dispatch_metrics(&mut self) {
         if self.batch.is_empty() {
             return;
@@ -261,38 +295,13 @@ impl Worker {
             values.insert("has_events".into(), Value::Bool(true));
             self.apply(Update::Meta { values });
         }
-        let mut events = Vec::with_capacity(self.batch.len());
-        for &(id, value, step, timestamp) in &self.batch {
-            let idx = id as usize;
-            let Some(name) = self.names.get(idx) else {
-                // Names are announced before their first value: this is a bug, not the
-                // caller's; said, and counted in the end report.
-                log::error!(target: "polytrack", "a metric value of unknown id {id} is not recorded");
-                self.unknown_rows += 1;
-                continue;
-            };
-            self.last[idx] = Some(value);
-            self.kept.push(id, step, timestamp, value);
-            if !value.is_finite() && !self.warned_non_finite[idx] {
-                self.warned_non_finite[idx] = true;
-                log::warn!("metric {name:?} got a non-finite value ({value}); it is recorded as Polyaxon records it");
-            }
-            events.push(MetricEvent {
-                id,
-                name,
-                value,
-                step,
-                timestamp,
-            });
-        }
-        self.metric_events += events.len() as u64;
+        self.metric_events += self.batch.len() as u64;
         let mut failures = Vec::new();
         for sink in &mut self.sinks {
-            if let Err(e) = sink.metrics(&events) {
+            if let Err(e) = sink.metrics(&self.batch, &self.names) {
                 failures.push((sink.name(), e));
             }
         }
-        drop(events);
         self.batch.clear();
         if !failures.is_empty() {
             // Rows may be missing from the files: summarise them from their text.

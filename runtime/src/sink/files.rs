@@ -6,7 +6,7 @@
 
 use super::row_files::{open_files_budget, RowFiles};
 use super::rows::{event_header, pipe_header, write_event_row, write_log_row, write_metric_row};
-use super::{Ending, MetricEvent, Sink};
+use super::{Ending, MetricRow, Sink};
 use crate::error::Error;
 use crate::event::{EventKind, LogLine, LogOrigin, RichEvent};
 use crate::record::{Artifact, RunRecord};
@@ -14,6 +14,7 @@ use crate::resources::Sample;
 use crate::timestamp::TimeFormatCache;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// No file: the index of a metric id without a file yet.
 const NONE: u32 = u32::MAX;
@@ -51,12 +52,14 @@ impl EventFiles {
         }
     }
 
-    fn metric_file(&mut self, id: u32, name: &str) -> u32 {
+    /// The file of metric `id`, named `names[id]`.
+    fn metric_file(&mut self, id: u32, names: &[Arc<str>]) -> u32 {
         let slot = id as usize;
         if slot >= self.metric_files.len() {
             self.metric_files.resize(slot + 1, NONE);
         }
         if self.metric_files[slot] == NONE {
+            let name = names.get(slot).map_or("", |n| &**n);
             let path = self
                 .run_dir
                 .join("events")
@@ -113,10 +116,10 @@ impl Sink for EventFiles {
         "event files"
     }
 
-    fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
+    fn metrics(&mut self, batch: &[MetricRow], names: &[Arc<str>]) -> Result<(), Error> {
         let mut result = Ok(());
         for event in batch {
-            let idx = self.metric_file(event.id, event.name);
+            let idx = self.metric_file(event.id, names);
             let cache = &mut self.time_cache;
             let appended = self.rows.append(idx, |buf| {
                 write_metric_row(buf, cache, event.step, event.timestamp, event.value)
@@ -218,10 +221,9 @@ mod tests {
         dir
     }
 
-    fn metric<'a>(id: u32, name: &'a str, step: i64) -> MetricEvent<'a> {
-        MetricEvent {
+    fn metric(id: u32, step: i64) -> MetricRow {
+        MetricRow {
             id,
-            name,
             value: step as f64,
             step: Some(step),
             timestamp: Timestamp::from_micros(1_795_664_254_111_507 + step),
@@ -232,15 +234,11 @@ mod tests {
     fn open_files_stay_within_budget_and_every_row_lands() {
         let dir = scratch();
         let mut files = EventFiles::with_open_limit(&dir, 8);
-        let names: Vec<String> = (0..50).map(|i| format!("m{i}")).collect();
+        let names: Vec<Arc<str>> = (0..50).map(|i| Arc::from(format!("m{i}"))).collect();
         let record = RunRecord::default();
         for step in 0..4 {
-            let batch: Vec<MetricEvent<'_>> = names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| metric(i as u32, n, step))
-                .collect();
-            files.metrics(&batch).unwrap();
+            let batch: Vec<MetricRow> = (0..names.len()).map(|i| metric(i as u32, step)).collect();
+            files.metrics(&batch, &names).unwrap();
             files.flush(&record, &[]).unwrap();
             assert!(files.files_open() <= 8, "{} open", files.files_open());
         }
@@ -269,7 +267,9 @@ mod tests {
         let mut files = EventFiles::new(&dir);
         let record = RunRecord::default();
         for step in 0..10 {
-            files.metrics(&[metric(0, "loss", step)]).unwrap();
+            files
+                .metrics(&[metric(0, step)], &[Arc::from("loss")])
+                .unwrap();
             files.flush(&record, &[]).unwrap();
         }
         assert_eq!(files.files_opened(), 1);

@@ -24,15 +24,16 @@ use crate::kind::Status;
 use crate::record::{Artifact, Condition, RunRecord};
 use crate::timestamp::Timestamp;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// One metric value, as the worker hands it to sinks.
+/// One metric value, as the worker hands it to sinks. Its name is the batch's `names[id]`
+/// (see [`Sink::metrics`]): a row carries no reference, so the worker batches rows as they
+/// arrive, in one pass.
 #[derive(Clone, Copy, Debug)]
-pub struct MetricEvent<'a> {
+pub struct MetricRow {
     /// A dense id of the metric within this run (0, 1, 2, ...), stable for the run.
     pub id: u32,
-    /// The sanitized metric name.
-    pub name: &'a str,
     /// The value.
     pub value: f64,
     /// The step, if given.
@@ -104,9 +105,10 @@ pub(crate) trait Sink: Send {
     /// A short name for messages, e.g. `event files`.
     fn name(&self) -> &'static str;
 
-    /// Metric values, in the order they were logged.
-    fn metrics(&mut self, batch: &[MetricEvent<'_>]) -> Result<(), Error> {
-        let _ = batch;
+    /// Metric values, in the order they were logged; `names[id]` is the sanitized name of
+    /// metric `id` (every id of the batch has one).
+    fn metrics(&mut self, batch: &[MetricRow], names: &[Arc<str>]) -> Result<(), Error> {
+        let _ = (batch, names);
         Ok(())
     }
 

@@ -228,10 +228,18 @@ fn order_statistics(keys: &mut [i64], bounds: (i64, i64), ranks: &[usize]) -> Ve
 /// pandas `describe()` of the value column (NaN for missing values) plus the last value,
 /// computed in place: no copy of the values.
 pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
+    metric_stats_reusing(values).0
+}
+
+/// [`metric_stats`], giving the values' allocation back, empty, for the next column: a
+/// summary thread reuses one buffer for every file instead of freeing one per file.
+pub(super) fn metric_stats_reusing(values: Vec<f64>) -> (MetricStats, Vec<f64>) {
     let last = values.last().copied().unwrap_or(f64::NAN);
     let present = values.iter().filter(|v| !v.is_nan()).count();
     if present == 0 {
-        return MetricStats {
+        let mut values = values;
+        values.clear();
+        let stats = MetricStats {
             count: 0.0,
             mean: f64::NAN,
             std: f64::NAN,
@@ -242,6 +250,7 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
             max: f64::NAN,
             last,
         };
+        return (stats, values);
     }
     let count = present as f64;
     // NaN-masked values count as 0, as pandas' nanops fill them before summing.
@@ -277,7 +286,10 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
         .collect();
     let [p25, p50, p75] = np_quantiles(&mut keys, (lo, hi), [0.25, 0.5, 0.75]);
     let (min, max) = (from_key(lo), from_key(hi));
-    MetricStats {
+    // Back to a column of floats, in the same allocation (collected in place).
+    keys.clear();
+    let room: Vec<f64> = keys.into_iter().map(from_key).collect();
+    let stats = MetricStats {
         count,
         mean,
         std,
@@ -287,7 +299,8 @@ pub(super) fn metric_stats(values: Vec<f64>) -> MetricStats {
         p75,
         max,
         last,
-    }
+    };
+    (stats, room)
 }
 
 #[cfg(test)]

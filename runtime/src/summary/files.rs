@@ -61,15 +61,16 @@ fn summary_jobs(run_dir: &Path) -> Vec<SummaryJob> {
 type Summarised = Option<(Artifact, Option<f64>)>;
 
 /// A file's lineage entry, and its last value for metrics; `None` for a file without rows
-/// (Polyaxon gives it no entry) or one that cannot be read (logged).
-fn summarise(job: &mut SummaryJob, connection: Option<&str>) -> Summarised {
+/// (Polyaxon gives it no entry) or one that cannot be read (logged). Kept values are
+/// gathered in `scratch`, the summary thread's buffer.
+fn summarise(job: &mut SummaryJob, connection: Option<&str>, scratch: &mut Vec<f64>) -> Summarised {
     let stem = job
         .path
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let (summary, last) = match job.kept.take() {
-        Some(kept) => kept.summary()?,
+        Some(kept) => kept.summary(scratch)?,
         None => {
             let text = match std::fs::read_to_string(&job.path) {
                 Ok(text) => text,
@@ -131,9 +132,10 @@ pub(crate) fn event_summaries(
         shares[i % threads].push((i, job));
     }
     let summarise_share = |share: Vec<(usize, SummaryJob)>| {
+        let mut scratch = Vec::new();
         share
             .into_iter()
-            .map(|(i, mut job)| (i, summarise(&mut job, connection)))
+            .map(|(i, mut job)| (i, summarise(&mut job, connection, &mut scratch)))
             .collect::<Vec<_>>()
     };
     let mut parts: Vec<Vec<(usize, Summarised)>> = Vec::new();

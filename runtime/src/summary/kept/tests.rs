@@ -3,8 +3,8 @@
 use super::*;
 use crate::record::RunRecord;
 use crate::sink::files::EventFiles;
-use crate::sink::{MetricEvent, Sink};
-use crate::summary::summarize_event_file;
+use crate::sink::{MetricRow, Sink};
+use crate::summary::{summarize_event_file, MetricStats};
 
 /// A folder under the system's temporary directory, removed when dropped.
 struct Scratch(PathBuf);
@@ -171,17 +171,17 @@ fn summaries_from_memory_equal_summaries_of_the_files() {
             batch.push((id as u32, value, step, timestamp));
         }
     }
-    let events: Vec<MetricEvent<'_>> = batch
+    let events: Vec<MetricRow> = batch
         .iter()
-        .map(|&(id, value, step, timestamp)| MetricEvent {
+        .map(|&(id, value, step, timestamp)| MetricRow {
             id,
-            name: &names[id as usize],
             value,
             step,
             timestamp,
         })
         .collect();
-    sink.metrics(&events).unwrap();
+    let names: Vec<std::sync::Arc<str>> = names.iter().map(|n| n.as_str().into()).collect();
+    sink.metrics(&events, &names).unwrap();
     sink.flush(&RunRecord::default(), &[]).unwrap();
     assert_eq!(kept.complete_paths().len(), shapes.len());
     for name in &names {
@@ -192,7 +192,7 @@ fn summaries_from_memory_equal_summaries_of_the_files() {
             .join(format!("{name}.plx"));
         let text = std::fs::read_to_string(&path).unwrap();
         let from_text = summarize_event_file("metric", &text).unwrap();
-        let from_memory = kept.take(&path).unwrap().summary().unwrap();
+        let from_memory = kept.take(&path).unwrap().summary(&mut Vec::new()).unwrap();
         assert_eq!(
             from_memory.0.to_json_value(),
             from_text.0.to_json_value(),
@@ -286,5 +286,66 @@ fn forgetting_reads_every_file_back() {
     assert!(kept.take(&dir.0.join("a.plx")).is_none());
     // A metric without rows has no summary, as an empty file has none.
     kept.add_metric(1, dir.0.join("b.plx"));
-    assert!(kept.take(&dir.0.join("b.plx")).unwrap().summary().is_none());
+    assert!(kept
+        .take(&dir.0.join("b.plx"))
+        .unwrap()
+        .summary(&mut Vec::new())
+        .is_none());
+}
+
+/// Values in many chunks, none larger than the heap's share (under glibc's mmap threshold),
+/// summarise as one column does, through one scratch buffer reused from file to file.
+#[test]
+fn chunked_values_summarise_as_one_column_through_a_reused_buffer() {
+    let dir = Scratch::new("chunks");
+    let mut kept = KeptValues::new(VALUE_BUDGET);
+    let sizes = [40_000usize, 3, 17_000];
+    let mut columns = Vec::new();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for (id, &n) in sizes.iter().enumerate() {
+        kept.add_metric(id as u32, dir.0.join(format!("m{id}.plx")));
+        let column: Vec<f64> = (0..n)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 97 == 5 {
+                    f64::NAN
+                } else {
+                    (x >> 11) as f64 / (1u64 << 53) as f64 - 0.25
+                }
+            })
+            .collect();
+        for (i, &v) in column.iter().enumerate() {
+            kept.push(
+                id as u32,
+                Some(i as i64),
+                Timestamp::from_micros(i as i64),
+                v,
+            );
+        }
+        columns.push(column);
+    }
+    let file = kept.files[0].as_ref().unwrap();
+    assert!(file.chunks.iter().all(|c| c.capacity() <= LAST_CHUNK));
+    assert_eq!(file.chunks.iter().map(Vec::len).sum::<usize>(), 40_000);
+    let capacities: usize = kept.files.iter().flatten().map(|f| f.capacity).sum();
+    assert_eq!(kept.used, capacities * 8);
+    let mut scratch = Vec::new();
+    let mut room = 0;
+    for (id, column) in columns.into_iter().enumerate() {
+        let taken = kept.take(&dir.0.join(format!("m{id}.plx"))).unwrap();
+        let (summary, last) = taken.summary(&mut scratch).unwrap();
+        let last_want = *column.last().unwrap();
+        let want = crate::summary::describe::metric_stats(column);
+        let bits = |m: MetricStats| m.entries().map(|(_, v)| v.to_bits());
+        assert_eq!(bits(summary.metric.unwrap()), bits(want), "metric {id}");
+        assert_eq!(last.to_bits(), last_want.to_bits());
+        // The buffer comes back empty, and keeps the largest room it needed.
+        assert!(scratch.is_empty());
+        assert!(scratch.capacity() >= room);
+        room = scratch.capacity();
+    }
+    assert!(room >= 40_000, "{room}");
+    assert_eq!(kept.used, 0);
 }
