@@ -188,7 +188,13 @@ impl WallClock {
     /// The microseconds since the Unix epoch (floored) of a value stamped `ticks`.
     #[inline]
     pub(crate) fn micros(&mut self, ticks: Ticks) -> i64 {
-        self.nanos(ticks.0).div_euclid(1000)
+        let nanos = self.nanos(ticks.0);
+        // Flooring is plain division after 1970, the only case worth a faster path.
+        if nanos >= 0 {
+            nanos / 1000
+        } else {
+            nanos.div_euclid(1000)
+        }
     }
 
     #[inline]

@@ -97,11 +97,12 @@ impl MetricRows {
 
     /// `(id, value)` of each value, in the order they were added.
     pub(crate) fn values(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
-        let len = usize::from(self.len);
-        self.ids[..len]
+        // Zipped whole, then cut: no bounds to check.
+        self.ids
             .iter()
             .copied()
-            .zip(self.values[..len].iter().copied())
+            .zip(self.values.iter().copied())
+            .take(usize::from(self.len))
     }
 }
 
