@@ -7,7 +7,9 @@
 //!   every row is written, what `end()` costs, peak memory;
 //! - `format floor`: the writer's own work for the same workload, without caller, queue or
 //!   thread (the same rows formatted into the same files by the same sink, summaries from the
-//!   values kept in memory): the floor of `end_to_end`'s events per second;
+//!   values kept in memory): the floor of `end_to_end`'s events per second, its summaries'
+//!   time the floor of `end()`'s, and its thread's CPU time per row (before the summaries)
+//!   the floor of the writer thread's;
 //! - `caller`: what `log_metric` and `log_metrics` of 10 cost the caller, against their floor
 //!   (one `SystemTime::now()` plus one `try_send` of a queue message's size on a std bounded
 //!   channel), measured in the same process in alternating rounds (the fastest of 31, and
@@ -216,8 +218,9 @@ fn print_against_floors(results: &[(&str, String)]) {
         (writer_cpu / floor_cpu - 1.0) * 100.0,
     );
     println!(
-        "  end() per 1M rows     {:7.1} ms",
+        "  end() per 1M rows     {:7.1} ms        floor {:7.1} ms (the same summaries from the values in memory, on the same threads)",
         get("end_to_end", "end_ms_per_million"),
+        get("format floor", "floor_summaries_ms_per_million"),
     );
     let peak = best_rate("end_to_end", "peak_rss_bytes") / 1_048_576.0;
     let budget = polytrack::__bench::VALUE_BUDGET_BYTES >> 20;
@@ -373,20 +376,26 @@ fn format_floor(calls: usize, names_count: usize) {
     let start = Instant::now();
     let cpu_before = common::thread_cpu_ns();
     let mut cpu_written = None;
+    let mut written_at = None;
     let files = polytrack::__bench::format_rows(dir.path(), &names, calls, || {
         cpu_written = common::thread_cpu_ns();
+        written_at = Some(Instant::now());
     })
     .expect("rows written");
     let took = start.elapsed();
+    // The summaries from the values in memory: the floor of what end() does.
+    let summaries = written_at.map_or(Duration::ZERO, |at| at.elapsed());
     assert_eq!(files, names.len().min(calls));
     let cpu_per_row = match (cpu_before, cpu_written) {
         (Some(b), Some(w)) => w.saturating_sub(b) as f64 / calls.max(1) as f64,
         _ => f64::NAN,
     };
     println!(
-        "calls={calls} names={} floor_events_per_s={:.0} floor_cpu_ns_per_row={cpu_per_row:.1}",
+        "calls={calls} names={} floor_events_per_s={:.0} floor_cpu_ns_per_row={cpu_per_row:.1} \
+         floor_summaries_ms_per_million={:.2}",
         names.len(),
-        calls as f64 / took.as_secs_f64()
+        calls as f64 / took.as_secs_f64(),
+        summaries.as_secs_f64() * 1e3 * 1e6 / calls.max(1) as f64,
     );
 }
 
