@@ -169,8 +169,10 @@ impl WallClock {
         if self.anchors.len() == ANCHORS {
             self.anchors.pop_front();
         }
-        // Values after the previous newest anchor are interpolated from now on. (An interval
-        // between two anchors stays as it was: it could stay remembered.)
+        // Values after the previous newest anchor are interpolated between it and this one
+        // from now on, so the span that extrapolated them goes. (A span between two anchors
+        // would stay right; forgetting every span here is simpler and costs one search per
+        // anchor.)
         self.last_span = Span::EMPTY;
         self.anchors.push_back(Anchor {
             ticks,

@@ -268,8 +268,16 @@ impl Worker {
             (self.last.get_mut(idx), self.warned_non_finite.get_mut(idx))
         else {
             // Names are announced before their first value: this is a bug, not the caller's.
-            log::error!(target: "polytrack", "a metric value of unknown id {} is not recorded", row.id);
+            // Said the first times and then at powers of two, not once per value.
             self.unknown_rows += 1;
+            let n = self.unknown_rows;
+            if n <= 8 || n.is_power_of_two() {
+                log::error!(
+                    target: "polytrack",
+                    "a metric value of unknown id {} is not recorded ({n} so far)",
+                    row.id
+                );
+            }
             return;
         };
         *last = Some(row.value);
@@ -541,7 +549,7 @@ impl Worker {
         }
         if self.unknown_rows > 0 {
             undelivered.push(format!(
-                "{} metric value(s) of unknown ids were not recorded (see the errors)",
+                "{} metric value(s) of unknown ids were not recorded (see the log)",
                 self.unknown_rows
             ));
         }

@@ -51,8 +51,6 @@ pub(crate) struct KeptFile {
     /// The values in row order, NaN included, in chunks of [`FIRST_CHUNK`] doubling up to
     /// [`LAST_CHUNK`] values.
     chunks: Vec<Vec<f64>>,
-    /// The chunks' capacities, in values.
-    capacity: usize,
 }
 
 /// The first instant whose event-file text pandas parses (0001-01-01 00:00:00 UTC).
@@ -70,7 +68,7 @@ pub(crate) struct KeptValues {
     /// more than the rest of the lookup (a path that differs only in spelling, which never
     /// happens, would be read back, not mistaken).
     by_path: HashMap<OsString, u32>,
-    /// Bytes of the values' vectors (their capacity), at most `budget`.
+    /// Bytes of the files' chunks (their capacities), at most `budget`.
     used: usize,
     budget: usize,
 }
@@ -106,7 +104,6 @@ impl KeptValues {
             last_ts: Timestamp::from_micros(0),
             timestamps_ok: true,
             chunks: Vec::new(),
-            capacity: 0,
         });
     }
 
@@ -121,11 +118,10 @@ impl KeptValues {
         }
         let full = file.chunks.last().is_none_or(|c| c.len() == c.capacity());
         if full {
-            let grow = file.capacity.clamp(FIRST_CHUNK, LAST_CHUNK);
+            let grow = file.capacity().clamp(FIRST_CHUNK, LAST_CHUNK);
             if self.used + grow * 8 > self.budget {
-                self.used -= file.capacity * 8;
+                self.used -= file.capacity() * 8;
                 file.chunks = Vec::new();
-                file.capacity = 0;
                 file.complete = false;
                 log::debug!(
                     target: "polytrack",
@@ -134,9 +130,9 @@ impl KeptValues {
                 );
                 return;
             }
-            file.chunks.push(Vec::with_capacity(grow));
-            file.capacity += grow;
-            self.used += grow * 8;
+            let chunk = Vec::with_capacity(grow);
+            self.used += chunk.capacity() * 8;
+            file.chunks.push(chunk);
         }
         if file.rows == 0 {
             file.first_step = step;
@@ -172,7 +168,7 @@ impl KeptValues {
             return None;
         }
         let file = slot.take()?;
-        self.used -= file.capacity * 8;
+        self.used -= file.capacity() * 8;
         Some(file)
     }
 
@@ -189,6 +185,11 @@ impl KeptValues {
 }
 
 impl KeptFile {
+    /// The chunks' capacities, in values: what the file's values count against the budget.
+    fn capacity(&self) -> usize {
+        self.chunks.iter().map(Vec::capacity).sum()
+    }
+
     /// The file's summary and last value, as [`super::summarize_event_file`] computes them from
     /// its text; `None` without rows. The values are copied into `scratch` (one contiguous
     /// column, as the summary needs them), each chunk freed once copied; `scratch` comes

@@ -329,7 +329,7 @@ fn chunked_values_summarise_as_one_column_through_a_reused_buffer() {
     let file = kept.files[0].as_ref().unwrap();
     assert!(file.chunks.iter().all(|c| c.capacity() <= LAST_CHUNK));
     assert_eq!(file.chunks.iter().map(Vec::len).sum::<usize>(), 40_000);
-    let capacities: usize = kept.files.iter().flatten().map(|f| f.capacity).sum();
+    let capacities: usize = kept.files.iter().flatten().map(KeptFile::capacity).sum();
     assert_eq!(kept.used, capacities * 8);
     let mut scratch = Vec::new();
     let mut room = 0;
