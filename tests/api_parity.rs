@@ -6,7 +6,7 @@
 
 use super::support;
 
-use polytrack_tests::{example, repo_root, run_ok, server, Server};
+use polytrack_tests::{complete_python_reference, example, repo_root, run_ok, server, Server};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -27,41 +27,30 @@ fn managed_env(cmd: &mut Command, server: &Server, uuid: &str) {
         .env("POLYAXON_HEADER", "X-POLYAXON-SERVICE")
         .env("POLYAXON_HEADER_SERVICE", "runner")
         // Python's client sleeps this long at its end before it exits, finished or not (see
-        // `complete_reference`). polytrack does not read this variable.
+        // `complete_python_reference`). polytrack does not read this variable.
         .env("POLYAXON_TRACKING_FLUSH_DELAY", "5");
 }
 
-/// The Python reference: the seed script run by Polyaxon's client, on a run of its own.
-///
-/// The client posts lineage and `meta_info` asynchronously, then sleeps a fixed delay and
-/// exits whether its posts are done or not. Under the whole suite's load a reference run
-/// sometimes comes out incomplete: it lost its `my-csv` lineage once and its `has_metrics`
-/// flag another time. The comparison then blamed polytrack for Python's loss. A reference
-/// counts only when the server shows what its script logged (read again for up to 5 s),
-/// and up to three are made; each incomplete one is printed.
+/// The Python reference: the seed script run by Polyaxon's client on a run of its own, once
+/// the server shows its `has_metrics` flag and both lineage refs (see
+/// `complete_python_reference`).
 fn complete_reference(api: &Api, server: &Server) -> String {
-    for attempt in 1..=3 {
-        let run = api.create_run(&format!("seed-python-{attempt}"));
-        let mut python = Command::new(server.venv.join("bin/python"));
-        python.arg(repo_root().join("tests/compat/seed_in_cluster.py"));
-        managed_env(&mut python, server, &run);
-        run_ok(&mut python);
-        // Read again for a few seconds, in case the server is still applying the posts.
-        let (mut names, mut has_metrics) = (BTreeSet::new(), false);
-        for _ in 0..10 {
-            names = api.lineage(&run).into_iter().map(|(n, _)| n).collect();
-            has_metrics = api.run(&run)["meta_info"]["has_metrics"] == Value::Bool(true);
-            if has_metrics && names.contains("test") && names.contains("my-csv") {
-                return run;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-        eprintln!(
-            "Python reference run {attempt} came out incomplete (has_metrics {has_metrics}, \
-             lineage {names:?}): its client exits after a fixed delay, posted or not"
-        );
-    }
-    panic!("three Python reference runs came out incomplete");
+    complete_python_reference(
+        |attempt| {
+            let run = api.create_run(&format!("seed-python-{attempt}"));
+            let mut python = Command::new(server.venv.join("bin/python"));
+            python.arg(repo_root().join("tests/compat/seed_in_cluster.py"));
+            managed_env(&mut python, server, &run);
+            run_ok(&mut python);
+            run
+        },
+        |run| {
+            let names: BTreeSet<String> = api.lineage(run).into_iter().map(|(n, _)| n).collect();
+            let has_metrics = api.run(run)["meta_info"]["has_metrics"] == Value::Bool(true);
+            let complete = has_metrics && names.contains("test") && names.contains("my-csv");
+            (!complete).then(|| format!("has_metrics {has_metrics}, lineage {names:?}"))
+        },
+    )
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {

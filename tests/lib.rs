@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 /// The real Polyaxon server that `scripts/test.sh` started (`scripts/polyaxon-server.sh`).
 #[derive(Clone, Debug)]
@@ -109,6 +110,38 @@ pub fn example(name: &str) -> Command {
         name,
     ]);
     cmd
+}
+
+/// A reference run made by Polyaxon's Python client, once the server shows all of it.
+///
+/// The client sends many calls asynchronously, then sleeps a fixed delay and exits whether
+/// they are done or not: under the whole suite's load a reference run can come out
+/// incomplete (tests/api_parity.rs saw one lose a lineage entry, another its `has_metrics`
+/// flag), and a comparison would blame polytrack for Python's loss. `make(attempt)` runs the
+/// script and returns its run's uuid; `missing(uuid)` says what the server does not show
+/// yet, `None` once it shows everything the script did. Each run is read again for up to
+/// 5 s; up to three are made, each incomplete one printed, and a third incomplete one
+/// panics with what it lacked.
+pub fn complete_python_reference(
+    mut make: impl FnMut(u32) -> String,
+    mut missing: impl FnMut(&str) -> Option<String>,
+) -> String {
+    for attempt in 1..=3 {
+        let uuid = make(attempt);
+        let mut lacking = String::new();
+        for _ in 0..10 {
+            match missing(&uuid) {
+                None => return uuid,
+                Some(what) => lacking = what,
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        eprintln!(
+            "Python reference run {attempt} ({uuid}) came out incomplete (its client exits \
+             after a fixed delay, sent or not): {lacking}"
+        );
+    }
+    panic!("three Python reference runs came out incomplete");
 }
 
 /// Runs a command, returning its stdout; panics with its output when it fails.

@@ -7,7 +7,7 @@
 mod support;
 
 use polytrack::Settings;
-use polytrack_tests::{repo_root, run_ok, scratch, server, venv};
+use polytrack_tests::{complete_python_reference, repo_root, run_ok, scratch, server, venv};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -226,28 +226,24 @@ fn offline_calls_leave_what_the_python_client_leaves() {
     std::fs::remove_dir_all(&root).ok();
 }
 
-/// The Python reference of the external test: `lifecycle_calls.py` against the server.
-///
-/// Python's client sends most of these calls asynchronously and exits after a fixed delay,
-/// whether its requests are done or not; under the whole suite's load a reference can come
-/// out incomplete (`tests/api_parity.rs` saw it lose a lineage entry and a `meta_info` flag).
-/// A reference counts only when the server shows every field, flag and lineage entry the
-/// script sets (read again for up to 5 s; its status list is compared more loosely below), and
-/// up to three are made, each incomplete one printed.
+/// The Python reference of the external test: `lifecycle_calls.py` against the server, once
+/// the server shows every field, `meta_info` flag and lineage kind the script sets (see
+/// `complete_python_reference`; its status list is compared more loosely below).
 fn complete_reference(api: &Api, venv: &Path, root: &Path, vars: &[(&str, String)]) -> String {
-    for attempt in 1..=3 {
-        run_ok(&mut python(venv, root, vars, Some(PROJECT)));
-        let uuid = python_uuid(root);
-        let mut seen = String::new();
-        for _ in 0..10 {
-            let run = api.run(&uuid);
+    complete_python_reference(
+        |_| {
+            run_ok(&mut python(venv, root, vars, Some(PROJECT)));
+            python_uuid(root)
+        },
+        |uuid| {
+            let run = api.run(uuid);
             let items = api.get(&format!(
                 "/api/v1/{PROJECT}/runs/{uuid}/lineage/artifacts?limit=1000"
             ))["results"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let mut kinds: Vec<String> = call_lineage(&items, &uuid)
+            let mut kinds: Vec<String> = call_lineage(&items, uuid)
                 .iter()
                 .map(|a| a["kind"].as_str().unwrap_or("").to_owned())
                 .collect();
@@ -270,18 +266,9 @@ fn complete_reference(api: &Api, venv: &Path, root: &Path, vars: &[(&str, String
                         "model",
                         "tensorboard",
                     ];
-            if complete {
-                return uuid;
-            }
-            seen = format!("lineage kinds {kinds:?}, run {run}");
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-        eprintln!(
-            "Python reference run {attempt} ({uuid}) came out incomplete (its client exits \
-             after a fixed delay, sent or not): {seen}"
-        );
-    }
-    panic!("three Python reference runs came out incomplete");
+            (!complete).then(|| format!("lineage kinds {kinds:?}, run {run}"))
+        },
+    )
 }
 
 #[test]
