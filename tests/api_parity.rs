@@ -32,8 +32,10 @@ fn managed_env(cmd: &mut Command, server: &Server, uuid: &str) {
 }
 
 /// The Python reference: the seed script run by Polyaxon's client on a run of its own, once
-/// the server shows its `has_metrics` flag and both lineage refs (see
-/// `complete_python_reference`).
+/// the server shows everything the script sends: its input, tags, outputs (`res1`, `res2`
+/// and the last `log_metric` value), `has_metrics` flag and both lineage refs (see
+/// `complete_python_reference`; under load it has lost each of lineage, `has_metrics` and
+/// tags once).
 fn complete_reference(api: &Api, server: &Server) -> String {
     complete_python_reference(
         |attempt| {
@@ -46,9 +48,17 @@ fn complete_reference(api: &Api, server: &Server) -> String {
         },
         |run| {
             let names: BTreeSet<String> = api.lineage(run).into_iter().map(|(n, _)| n).collect();
-            let has_metrics = api.run(run)["meta_info"]["has_metrics"] == Value::Bool(true);
-            let complete = has_metrics && names.contains("test") && names.contains("my-csv");
-            (!complete).then(|| format!("has_metrics {has_metrics}, lineage {names:?}"))
+            let py = api.run(run);
+            let outputs = keys(&py["outputs"]);
+            let complete = py["meta_info"]["has_metrics"] == Value::Bool(true)
+                && keys(&py["inputs"]).contains("param1")
+                && py["tags"] == serde_json::json!(["foo", "bar"])
+                && ["res1", "res2", "metric1"]
+                    .iter()
+                    .all(|k| outputs.contains(*k))
+                && names.contains("test")
+                && names.contains("my-csv");
+            (!complete).then(|| format!("lineage {names:?}, run {py}"))
         },
     )
 }
