@@ -175,3 +175,246 @@ fn stalled_writer_refuses_visibly_and_loses_nothing_accepted() {
         .collect();
     assert_eq!(logged, accepted);
 }
+
+/// Each thread's values reach the run, in the order the thread logged them, whether the thread
+/// is still running when the run ends or exited long before, and whatever its names' order of
+/// first use across threads (each new name is announced while other threads log).
+#[test]
+fn values_of_many_threads_live_and_exited_are_all_recorded_in_order() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    const THREADS: usize = 8;
+    const VALUES: i64 = 5_000;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = std::sync::Arc::new(Mutex::new(release_rx));
+    let mut handles = Vec::new();
+    for t in 0..THREADS {
+        let run = run.clone();
+        let (done_tx, release_rx) = (done_tx.clone(), release_rx.clone());
+        handles.push(std::thread::spawn(move || {
+            for step in 0..VALUES {
+                run.log_metric_at(&format!("t{t}"), step as f64, step)
+                    .unwrap();
+                // A new name every 500 values, logged by every thread.
+                run.log_metric_at(&format!("shared{}", step / 500), t as f64, step)
+                    .unwrap();
+            }
+            done_tx.send(()).unwrap();
+            // Half the threads stay alive, with their rings, until the run has ended.
+            if t % 2 == 0 {
+                let _ = release_rx.lock().unwrap().recv();
+            }
+        }));
+    }
+    for _ in 0..THREADS {
+        done_rx.recv().unwrap();
+    }
+    let report = run.end().unwrap();
+    drop(release_tx);
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert!(report.is_complete(), "{report}");
+    assert!(report.errors.is_empty(), "{report}");
+    assert_eq!(report.metric_events, 2 * THREADS as u64 * VALUES as u64);
+    for t in 0..THREADS {
+        let rows = recorder.metric(&format!("t{t}"));
+        let want: Vec<(Option<i64>, f64)> = (0..VALUES).map(|s| (Some(s), s as f64)).collect();
+        assert_eq!(rows, want, "thread {t}'s values");
+    }
+    for n in 0..(VALUES / 500) {
+        let rows = recorder.metric(&format!("shared{n}"));
+        assert_eq!(rows.len(), THREADS * 500, "shared{n}");
+        for t in 0..THREADS {
+            let steps: Vec<i64> = rows
+                .iter()
+                .filter(|(_, v)| *v == t as f64)
+                .map(|(s, _)| s.unwrap())
+                .collect();
+            let want: Vec<i64> = (n * 500..(n + 1) * 500).collect();
+            assert_eq!(steps, want, "thread {t}'s values of shared{n}");
+        }
+    }
+}
+
+/// A flush returns once everything its thread logged before it is written, values of names
+/// first used just before it included, while another thread keeps logging new names as fast
+/// as it can (and may be refused while the test holds the recorder).
+#[test]
+fn a_flush_covers_the_values_its_thread_logged_before_it() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let other = {
+        let (run, stop) = (run.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (mut i, mut accepted, mut refused) = (0i64, 0u64, 0u64);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match run.log_metric_at(&format!("other{}", i % 300), 1.0, i) {
+                    Ok(()) => accepted += 1,
+                    Err(Error::Backpressure { .. }) => refused += 1,
+                    Err(e) => panic!("unexpected {e}"),
+                }
+                i += 1;
+            }
+            (accepted, refused)
+        })
+    };
+    for round in 0..50i64 {
+        for k in 0..20i64 {
+            run.log_metric_at(&format!("mine{round}"), k as f64, k)
+                .unwrap();
+        }
+        run.flush(Duration::from_secs(30)).unwrap();
+        assert_eq!(
+            recorder.metric(&format!("mine{round}")).len(),
+            20,
+            "round {round}: values logged before the flush are not all written"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (accepted, refused) = other.join().unwrap();
+    let report = run.end().unwrap();
+    assert!(report.errors.is_empty(), "{report}");
+    assert_eq!(report.refused_events, refused, "{report}");
+    assert_eq!(report.metric_events, 50 * 20 + accepted, "{report}");
+}
+
+/// One thread logging to more runs at once than it keeps rings to: each run gets exactly its
+/// values, in order; runs started after others ended reuse the thread's room for rings.
+#[test]
+fn one_thread_logging_to_many_runs_records_each_its_own() {
+    let _s = serial();
+    for _round in 0..3 {
+        let recorders: Vec<Recorder> = (0..7).map(|_| Recorder::new()).collect();
+        let runs: Vec<polytrack::RunGuard> = recorders
+            .iter()
+            .map(|r| polytrack::init_with(recorded(r)).unwrap())
+            .collect();
+        for step in 0..2_000i64 {
+            for (k, run) in runs.iter().enumerate() {
+                run.log_metric_at("loss", (k as i64 * 10_000 + step) as f64, step)
+                    .unwrap();
+                if step % 2 == 0 {
+                    run.log_metrics(&[("a", 1.0), ("b", k as f64)], Some(step), None)
+                        .unwrap();
+                }
+            }
+        }
+        for (k, (run, recorder)) in runs.into_iter().zip(&recorders).enumerate() {
+            let report = run.end().unwrap();
+            assert!(report.is_complete(), "{report}");
+            assert_eq!(report.metric_events, 2_000 + 2 * 1_000, "run {k}: {report}");
+            let want: Vec<(Option<i64>, f64)> = (0..2_000i64)
+                .map(|s| (Some(s), (k as i64 * 10_000 + s) as f64))
+                .collect();
+            assert_eq!(recorder.metric("loss"), want, "run {k}");
+            assert!(recorder.metric("b").iter().all(|(_, v)| *v == k as f64));
+            assert_eq!(recorder.metric("a").len(), 1_000);
+        }
+    }
+}
+
+/// Values logged from a thread-local's destructor (the thread's own rings are being torn
+/// down) still reach the run, through its queue.
+#[test]
+fn values_logged_while_a_thread_exits_are_recorded() {
+    let _s = serial();
+    struct LogsOnDrop(polytrack::Run);
+    impl Drop for LogsOnDrop {
+        fn drop(&mut self) {
+            for step in 0..100 {
+                self.0.log_metric_at("at_exit", 1.0, step).unwrap();
+            }
+        }
+    }
+    thread_local! {
+        static GUARD: std::cell::RefCell<Option<LogsOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    let worker = run.clone();
+    std::thread::spawn(move || {
+        worker.log_metric_at("before", 1.0, 0).unwrap();
+        GUARD.with(|g| *g.borrow_mut() = Some(LogsOnDrop(worker)));
+    })
+    .join()
+    .unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(recorder.metric("before").len(), 1);
+    assert_eq!(recorder.metric("at_exit").len(), 100);
+}
+
+/// A run handed from thread to thread (as an async task resumes on another worker thread)
+/// keeps its values in the order they were logged, across the first hand-over from the
+/// thread that logged alone and every one after.
+#[test]
+fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    // The first thread logs alone, while the writer is held, so that its values are still on
+    // its ring when the run goes back and forth between three threads, a few values at a time.
+    let stall = recorder.stall();
+    const ALONE: i64 = 5_000;
+    for step in 0..ALONE {
+        run.log_metric_at("loss", step as f64, step).unwrap();
+    }
+    let (to_a, from_main) = std::sync::mpsc::channel::<i64>();
+    let (to_b, from_a) = std::sync::mpsc::channel::<i64>();
+    let (to_main, from_b) = std::sync::mpsc::channel::<i64>();
+    let hop = |run: polytrack::Run,
+               rx: std::sync::mpsc::Receiver<i64>,
+               tx: std::sync::mpsc::Sender<i64>| {
+        std::thread::spawn(move || {
+            while let Ok(step) = rx.recv() {
+                for s in step..step + 3 {
+                    run.log_metric_at("loss", s as f64, s).unwrap();
+                    run.log_metrics(&[("pair", s as f64)], Some(s), None)
+                        .unwrap();
+                }
+                if tx.send(step + 3).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let a = hop(run.clone(), from_main, to_b);
+    let b = hop(run.clone(), from_a, to_main);
+    let mut step = ALONE;
+    for _ in 0..300 {
+        to_a.send(step).unwrap();
+        step = from_b.recv().unwrap();
+        for s in step..step + 3 {
+            run.log_metric_at("loss", s as f64, s).unwrap();
+            run.log_metrics(&[("pair", s as f64)], Some(s), None)
+                .unwrap();
+        }
+        step += 3;
+    }
+    drop(to_a);
+    a.join().unwrap();
+    b.join().unwrap();
+    drop(stall);
+    let report = run.end().unwrap();
+    assert!(report.is_complete() && report.errors.is_empty(), "{report}");
+    let steps: Vec<i64> = recorder
+        .metric("loss")
+        .iter()
+        .map(|(s, _)| s.unwrap())
+        .collect();
+    let want: Vec<i64> = (0..step).collect();
+    assert_eq!(steps.len(), want.len());
+    let first_wrong = steps.iter().zip(&want).position(|(a, b)| a != b);
+    assert_eq!(first_wrong, None, "loss rows out of order");
+    let pairs: Vec<i64> = recorder
+        .metric("pair")
+        .iter()
+        .map(|(s, _)| s.unwrap())
+        .collect();
+    assert_eq!(pairs, (ALONE..step).collect::<Vec<_>>());
+}

@@ -16,12 +16,12 @@
 //!   medians);
 //! - `stalled`: a writer that cannot write. The run's event file is a FIFO that nobody reads,
 //!   so the writer thread blocks in `open(2)` the first time it writes (as on a hung network
-//!   filesystem). The caller keeps logging: the queue fills up to its capacity (65,536
-//!   events by default), then each call waits at most the queue timeout (100 ms by default)
-//!   and is refused with `Error::Backpressure`. Reported: the longest wait of any call, how
-//!   many calls were accepted and refused, what `end()` said was left undelivered, and peak
-//!   memory (which must stay bounded by the queue's capacity). Run with the default queue
-//!   and with a queue of 1,048,576 events to show that memory follows the capacity.
+//!   filesystem). The caller keeps logging: its ring to the run fills up (the queue's
+//!   capacity, at most 16,384 values), then each call waits at most the queue timeout (100 ms
+//!   by default) and is refused with `Error::Backpressure`. Reported: the longest wait of any
+//!   call, how many calls were accepted and refused, what `end()` said was left undelivered,
+//!   and peak memory (which must stay bounded). Run with the default queue and with a queue
+//!   of 1,048,576 events, whose memory must not follow the capacity for metric values.
 //!
 //! ```text
 //! cargo bench -p polytrack --bench process            # all scenarios, full size
@@ -55,6 +55,7 @@ fn main() {
             Some("workload") => workload(number(1, 1_000_000), number(2, 100)),
             Some("stalled") => stalled(number(1, 65_536), number(2, 10)),
             Some("calls") => calls(number(1, 20_000)),
+            Some("calls10") => calls10(number(1, 1_000)),
             Some("floor") => format_floor(number(1, 1_000_000), number(2, 100)),
             Some("caller") => caller(number(1, 20_000), number(2, 15)),
             other => {
@@ -255,7 +256,8 @@ fn workload(calls: usize, names_count: usize) {
         .expect("every row is written");
     let flushed = start.elapsed();
     // What the writer thread spent on a CPU to take and write every row.
-    let writer_cpu = common::named_thread_cpu_ns("polytrack-write");
+    let writer = common::named_thread_schedstat("polytrack-write");
+    let writer_cpu = writer.map(|(cpu, _)| cpu);
     let logging_peak = peak_rss();
     // The bench's own readings of /proc above are not the run's time.
     let ending = Instant::now();
@@ -271,7 +273,7 @@ fn workload(calls: usize, names_count: usize) {
         "calls={calls} names={} refused={refused} loop_us_per_call={:.4} flush_us_per_call={:.4} \
          end_us_per_call={:.4} written_events_per_s={:.0} ended_events_per_s={:.0} \
          end_ms_per_million={end_ms_per_million:.2} writer_cpu_ns_per_row={:.1} \
-         peak_rss_before_end={} peak_rss_bytes={} peak_rss={}",
+         writer_wait_ms={:.2} peak_rss_before_end={} peak_rss_bytes={} peak_rss={}",
         names.len(),
         per_call(looped),
         per_call(flushed),
@@ -279,6 +281,7 @@ fn workload(calls: usize, names_count: usize) {
         rate(flushed),
         rate(total),
         writer_cpu.map_or(f64::NAN, |ns| ns as f64 / calls.max(1) as f64),
+        writer.map_or(f64::NAN, |(_, wait)| wait as f64 / 1e6),
         mib(logging_peak),
         peak_rss().unwrap_or(0),
         mib(peak_rss()),
@@ -294,6 +297,21 @@ fn calls(n: usize) {
     }
     let report = run.end().expect("the run ends");
     assert_eq!(report.metric_events, n as u64, "{report}");
+}
+
+/// `n` calls of `log_metrics` of 10 values, for a profiler.
+fn calls10(n: usize) {
+    let dir = TempDir::new("calls10");
+    let values: Vec<(String, f64)> = names(10).into_iter().map(|n| (n, 0.5)).collect();
+    let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
+    for i in 0..n {
+        log_metrics_calls(&values, 1);
+        if i % 1000 == 999 {
+            run.flush(Duration::from_secs(60)).expect("flushed");
+        }
+    }
+    let report = run.end().expect("the run ends");
+    assert_eq!(report.metric_events, 10 * n as u64, "{report}");
 }
 
 /// Logs into a run whose writer is blocked until `refusals` calls were refused.
@@ -375,6 +393,7 @@ fn format_floor(calls: usize, names_count: usize) {
     let names = names(names_count.max(1));
     let start = Instant::now();
     let cpu_before = common::thread_cpu_ns();
+    let wait_before = common::thread_wait_ns();
     let mut cpu_written = None;
     let mut written_at = None;
     let files = polytrack::__bench::format_rows(dir.path(), &names, calls, || {
@@ -392,10 +411,14 @@ fn format_floor(calls: usize, names_count: usize) {
     };
     println!(
         "calls={calls} names={} floor_events_per_s={:.0} floor_cpu_ns_per_row={cpu_per_row:.1} \
-         floor_summaries_ms_per_million={:.2}",
+         floor_summaries_ms_per_million={:.2} floor_wait_ms={:.2}",
         names.len(),
         calls as f64 / took.as_secs_f64(),
         summaries.as_secs_f64() * 1e3 * 1e6 / calls.max(1) as f64,
+        match (wait_before, common::thread_wait_ns()) {
+            (Some(b), Some(a)) => a.saturating_sub(b) as f64 / 1e6,
+            _ => f64::NAN,
+        },
     );
 }
 
@@ -407,8 +430,8 @@ fn median_ns(rounds: &mut [f64]) -> f64 {
 
 /// The caller's cost against its floor, in one process, in alternating rounds of `n` calls
 /// (fewer than the queue holds; the run is flushed between rounds so the queue is empty):
-/// `log_metric`; `log_metrics` of 10; one `SystemTime::now()`; one `try_send` of a queue
-/// message's size (80 bytes) on a std bounded channel of the same capacity, drained by a
+/// `log_metric`; `log_metrics` of 10; one `SystemTime::now()`; one `try_send` of a metric
+/// value's size (32 bytes) on a std bounded channel of the queue's capacity, drained by a
 /// thread that sleeps when it is empty, as polytrack's writer does; both together (the floor).
 /// `n` calls of `log_metrics` of `values` on the current run, out of line as a user's loop
 /// would be.
@@ -427,8 +450,9 @@ fn caller(n: usize, rounds: usize) {
     use std::hint::black_box;
     use std::time::SystemTime;
 
-    /// A message of the size of polytrack's queue messages.
-    type Message = [u64; 10];
+    /// A message of the size of polytrack's metric values on their way to the writer (32
+    /// bytes: ticks, step, value, id and flags).
+    type Message = [u64; 4];
     let values: Vec<(String, f64)> = names(10).into_iter().map(|n| (n, 0.5)).collect();
     let dir = TempDir::new("caller");
     let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
@@ -456,7 +480,7 @@ fn caller(n: usize, rounds: usize) {
     };
     let [mut metric, mut metric_handle, mut metrics, mut clock, mut tick, mut send, mut floor, mut tick_floor] =
         std::array::from_fn::<Vec<f64>, 8, _>(|_| Vec::new());
-    let message: Message = black_box([7; 10]);
+    let message: Message = black_box([7; 4]);
     for _ in 0..rounds {
         metric.push(time(&mut || {
             for _ in 0..n {
@@ -470,8 +494,9 @@ fn caller(n: usize, rounds: usize) {
             }
         }));
         run.flush(Duration::from_secs(60)).expect("flushed");
-        // 10 values per call, two queue messages: `n` calls fit the queue.
-        metrics.push(time(&mut || log_metrics_calls(&values, n)));
+        // 10 values per call: a tenth of the calls, so that their values fit the thread's ring
+        // (16,384 values) as `n` single values do.
+        metrics.push(time(&mut || log_metrics_calls(&values, n / 10)) * 10.0);
         run.flush(Duration::from_secs(60)).expect("flushed");
         clock.push(time(&mut || {
             for _ in 0..n {

@@ -55,16 +55,18 @@
 //!   and calls the [`Run`] method (`run/handle.rs`): names are checked and sanitized
 //!   (`limits.rs`, `fqn.rs`), a metric name gets a dense id (`run/names.rs`), the values are
 //!   stamped with the CPU's tick counter (`clock.rs`; the writer turns ticks into dates), and
-//!   one small message goes on the run's bounded queue (`worker/queue.rs`, `metric_rows.rs`).
-//!   No I/O, no encoding: a full queue is a wait of at most `queue_timeout`, then
-//!   `Backpressure`.
+//!   each value is one 32-byte slot (`metric_slot.rs`) on the thread's own ring to the run
+//!   (`run/rings.rs`); other events are one small message on the run's bounded queue
+//!   (`worker/queue.rs`). No I/O, no encoding: a full ring or queue is a wait of at most
+//!   `queue_timeout`, then `Backpressure`.
 //! - **Rich events and logs.** `events/` builds a payload (an image's pixels, a histogram's
 //!   values) and `run/emit.rs` queues it with a reservation against the payload budget
 //!   (`event.rs`); `logs/` turns `tracing` events, `log` records and console lines into log
 //!   lines for the same queue. Encoding (PNG, JSON rows) happens on the writer.
 //! - **The writer** (`worker.rs`) is one thread per run that owns the run record, its
-//!   lineage and its sinks. It sleeps on a control channel and drains the data queue when
-//!   woken or when its nap ends (`worker/queue.rs`); metric values are batched, rich events
+//!   lineage and its sinks. It sleeps on a control channel and drains the data queue and the
+//!   callers' rings when woken or when its nap ends (`worker/queue.rs`); metric values are
+//!   batched, rich events
 //!   encoded, resource samples (`resources.rs`) written with the rest. File-sized work stays
 //!   off it: artifact references are hashed on a thread of their own (`lineage/resolver.rs`),
 //!   their entries applied in order when ready. At `end` it summarises the event files
@@ -109,7 +111,7 @@ mod lineage;
 mod lock;
 pub mod logs;
 mod macros;
-mod metric_rows;
+mod metric_slot;
 mod pyrepr;
 mod rank;
 mod record;

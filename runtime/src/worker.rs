@@ -10,9 +10,11 @@ use crate::error::Error;
 use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::Status;
 use crate::lineage::{ArtifactRef, Places, Resolver, Settled};
-use crate::metric_rows::MetricRows;
+use crate::lock::lock;
+use crate::metric_slot::MetricSlot;
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
+use crate::run::RingReader;
 use crate::sink::{Ending, MetricRow, Sink, Update};
 use crate::summary::{self, KeptValues};
 use crate::timestamp::Timestamp;
@@ -20,18 +22,19 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// At most this many errors are kept for the end report (all are logged).
 const MAX_ERRORS: usize = 32;
 
-/// One message on the run's queue. `Metric` is the hot path: small and allocation-free.
+/// One message on the run's queue. Metric values come on the callers' rings (`Ring`), or
+/// here one by one where a thread has no ring (`run/rings.rs`).
 pub(crate) enum Msg {
-    /// Up to five values of one step and instant.
-    Metric(MetricRows),
-    /// Announces the name of metric `id`, before its first value.
-    Name(u32, Arc<str>),
+    /// One metric value.
+    Metric(MetricSlot),
+    /// The reading end of a thread's ring of metric values to this run.
+    Ring(RingReader),
     Update(Box<Update>),
     ArtifactRef(Box<ArtifactRef>),
     /// A rich event, encoded here.
@@ -45,7 +48,12 @@ pub(crate) enum Msg {
 
 // The queue's memory is its capacity times one slot (a message and a stamp): keep messages
 // small; big payloads are boxed.
-const _: () = assert!(std::mem::size_of::<Msg>() <= 80);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 40);
+
+/// The run's metric names by id, as its callers announce them: a name is in before any
+/// caller has its id, and the writer reads the names it does not know yet when a value of a
+/// new id comes (`NameTable` in `run/names.rs`).
+pub(crate) type Announced = Arc<Mutex<Vec<Arc<str>>>>;
 
 pub(crate) struct EndRequest {
     pub status: Status,
@@ -88,6 +96,9 @@ pub(crate) struct Worker {
     /// References being hashed off this thread, and the lineage entries waiting behind them.
     resolver: Resolver,
     sinks: Vec<Box<dyn Sink>>,
+    /// The metric names callers announced, read into `names` as their values come.
+    announced: Announced,
+    /// The metric names by id, as far as values have come.
     names: Vec<Arc<str>>,
     last: Vec<Option<f64>>,
     /// The names this run logged as outputs, which the last metric values never replace.
@@ -96,6 +107,8 @@ pub(crate) struct Worker {
     /// Rows taken off the queue and not yet handed to the sinks (their values already kept
     /// and counted as the last ones).
     batch: Vec<MetricRow>,
+    /// The callers' rings to this run (drained in `queue.rs`).
+    rings: Vec<RingReader>,
     metric_events: u64,
     rich_events: u64,
     /// Rich events whose payload failed to encode (each logged), and events not written
@@ -139,11 +152,13 @@ impl Worker {
             record,
             lineage,
             sinks,
+            announced: Announced::default(),
             names: Vec::new(),
             last: Vec::new(),
             logged_outputs: HashSet::new(),
             warned_non_finite: Vec::new(),
             batch: Vec::with_capacity(1024),
+            rings: Vec::new(),
             metric_events: 0,
             rich_events: 0,
             failed_events: 0,
@@ -155,35 +170,47 @@ impl Worker {
         }
     }
 
+    /// Where callers announce the run's metric names (see [`Announced`]).
+    pub(crate) fn announced(&self) -> Announced {
+        self.announced.clone()
+    }
+
+    /// One metric value, off a ring or the queue: dated, then kept, counted and batched.
+    #[inline]
+    fn slot(&mut self, slot: MetricSlot) {
+        let timestamp = slot.timestamp(&mut self.wall);
+        self.metric_row(MetricRow {
+            id: slot.id(),
+            value: slot.value(),
+            step: slot.step(),
+            timestamp,
+        });
+        if self.batch.len() >= 4096 {
+            self.dispatch_metrics();
+        }
+    }
+
+    /// Reads the names announced since the last time (a value of a new id came).
+    #[cold]
+    #[inline(never)]
+    fn read_names(&mut self) {
+        let announced = self.announced.clone();
+        let announced = lock(&announced);
+        let path = self.cfg.run_dir.join("events").join("metric");
+        for (id, name) in announced.iter().enumerate().skip(self.names.len()) {
+            self.kept
+                .add_metric(id as u32, path.join(format!("{name}.plx")));
+            self.names.push(name.clone());
+            self.last.push(None);
+            self.warned_non_finite.push(false);
+        }
+    }
+
     /// Takes one message off the data queue.
     fn handle(&mut self, msg: Msg) {
         match msg {
-            Msg::Metric(rows) => {
-                let (step, timestamp) = (rows.step(), rows.timestamp(&mut self.wall));
-                for (id, value) in rows.values() {
-                    self.metric_row(MetricRow {
-                        id,
-                        value,
-                        step,
-                        timestamp,
-                    });
-                }
-                if self.batch.len() >= 4096 {
-                    self.dispatch_metrics();
-                }
-            }
-            Msg::Name(id, name) => {
-                self.dispatch_metrics();
-                let idx = id as usize;
-                if self.names.len() <= idx {
-                    self.names.resize(idx + 1, Arc::from(""));
-                    self.last.resize(idx + 1, None);
-                    self.warned_non_finite.resize(idx + 1, false);
-                }
-                let path = self.cfg.run_dir.join("events").join("metric");
-                self.kept.add_metric(id, path.join(format!("{name}.plx")));
-                self.names[idx] = name;
-            }
+            Msg::Metric(slot) => self.slot(slot),
+            Msg::Ring(reader) => self.rings.push(reader),
             Msg::Update(update) => {
                 self.dispatch_metrics();
                 match *update {
@@ -264,6 +291,9 @@ impl Worker {
     #[inline]
     fn metric_row(&mut self, row: MetricRow) {
         let idx = row.id as usize;
+        if idx >= self.names.len() {
+            self.read_names();
+        }
         let (Some(last), Some(warned)) =
             (self.last.get_mut(idx), self.warned_non_finite.get_mut(idx))
         else {

@@ -241,20 +241,34 @@ pub fn thread_cpu_ns() -> Option<u64> {
 /// Nanoseconds spent on a CPU by this process's thread called `name` (as Linux shows it:
 /// at most 15 bytes), if it is running.
 pub fn named_thread_cpu_ns(name: &str) -> Option<u64> {
+    named_thread_schedstat(name).map(|(cpu, _)| cpu)
+}
+
+/// Nanoseconds the calling thread has waited, runnable, for a CPU (the second field of
+/// `/proc/thread-self/schedstat`).
+pub fn thread_wait_ns() -> Option<u64> {
+    schedstat(Path::new("/proc/thread-self/schedstat")).map(|(_, wait)| wait)
+}
+
+/// The CPU time and the runnable wait for a CPU, in nanoseconds, of this process's thread
+/// called `name`, if it is running.
+pub fn named_thread_schedstat(name: &str) -> Option<(u64, u64)> {
     std::fs::read_dir("/proc/self/task")
         .ok()?
         .filter_map(Result::ok)
         .find(|task| {
             std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
         })
-        .and_then(|task| schedstat_ns(&task.path().join("schedstat")))
+        .and_then(|task| schedstat(&task.path().join("schedstat")))
 }
 
 fn schedstat_ns(path: &Path) -> Option<u64> {
-    std::fs::read_to_string(path)
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    schedstat(path).map(|(cpu, _)| cpu)
+}
+
+/// The first two fields of a `schedstat` file: time on a CPU, time waiting for one.
+fn schedstat(path: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse().ok());
+    Some((fields.next()??, fields.next()??))
 }

@@ -172,11 +172,13 @@ impl Settings {
         end_timeout: Duration
     );
     setter!(
-        /// Events the writer queue holds (`POLYTRACK_QUEUE_CAPACITY`; default 65536).
+        /// Events the writer queue holds (`POLYTRACK_QUEUE_CAPACITY`; default 65536). Metric
+        /// values wait on each logging thread's own ring instead, of this capacity up to
+        /// 16,384 values.
         queue_capacity: usize
     );
     setter!(
-        /// The longest a logging call waits when the queue is full
+        /// The longest a logging call waits when the queue (or its thread's ring) is full
         /// (`POLYTRACK_QUEUE_TIMEOUT_MS`; default 100 ms).
         queue_timeout: Duration
     );

@@ -8,6 +8,7 @@
 //! one thread-local access when one is.
 
 use super::names::Names;
+use super::rings::Rings;
 use super::Run;
 use crate::error::Error;
 use crate::lock::lock;
@@ -26,12 +27,37 @@ pub(super) struct Local {
     pub(super) cache: RefCell<Cache>,
 }
 
-/// The process's run as this thread last saw it (checked against [`GENERATION`]), and the ids
-/// of the names this thread has logged to a run.
+/// The process's run as this thread last saw it (checked against [`GENERATION`]), and what
+/// the thread keeps to log metrics.
 pub(super) struct Cache {
     generation: u64,
     process: Option<Run>,
+    pub(super) local: ThreadCache,
+}
+
+/// What a thread keeps to log metrics fast: the ids of the names it logged to a run, and its
+/// rings to the runs' writers (`run/rings.rs`).
+pub(super) struct ThreadCache {
     pub(super) names: Names,
+    pub(super) rings: Rings,
+}
+
+impl ThreadCache {
+    pub(super) const fn new() -> ThreadCache {
+        ThreadCache {
+            names: Names::new(),
+            rings: Rings::new(),
+        }
+    }
+
+    /// For a call without the thread's locals: nothing cached, and no ring (the values take
+    /// the run's queue).
+    pub(super) fn uncached() -> ThreadCache {
+        ThreadCache {
+            names: Names::default(),
+            rings: Rings::off(),
+        }
+    }
 }
 
 thread_local! {
@@ -41,7 +67,7 @@ thread_local! {
             cache: RefCell::new(Cache {
                 generation: 0,
                 process: None,
-                names: Names::new(),
+                local: ThreadCache::new(),
             }),
         }
     };
@@ -200,7 +226,7 @@ pub fn is_active() -> bool {
 /// the uncached path is kept out of line so the cached one stays small.
 #[inline(always)]
 pub(super) fn with_current(
-    f: impl FnOnce(&Run, &mut Names) -> Result<(), Error>,
+    f: impl FnOnce(&Run, &mut ThreadCache) -> Result<(), Error>,
 ) -> Result<(), Error> {
     if LIVE.load(Ordering::Relaxed) == 0 {
         return inactive();
@@ -212,7 +238,7 @@ pub(super) fn with_current(
         let Cache {
             generation,
             process,
-            names,
+            local: thread,
         } = &mut *cache;
         // Borrowed, not cloned: no reference count is touched on the hot path.
         let run = match entered.last() {
@@ -229,7 +255,7 @@ pub(super) fn with_current(
                 }
             }
         };
-        Some((f.take()?)(run, names))
+        Some((f.take()?)(run, thread))
     });
     match cached {
         Ok(Some(result)) => result,
@@ -243,13 +269,23 @@ pub(super) fn with_current(
 #[cold]
 #[inline(never)]
 fn with_current_uncached(
-    f: Option<impl FnOnce(&Run, &mut Names) -> Result<(), Error>>,
+    f: Option<impl FnOnce(&Run, &mut ThreadCache) -> Result<(), Error>>,
 ) -> Result<(), Error> {
     match (f, current()) {
-        (Some(f), Some(run)) => f(&run, &mut Names::default()),
+        (Some(f), Some(run)) => f(&run, &mut ThreadCache::uncached()),
         (Some(_), None) => inactive(),
         (None, _) => Ok(()),
     }
+}
+
+/// Drops the calling thread's ring to run `run` (see [`Rings::forget`]), when its locals can
+/// be reached.
+pub(super) fn forget_ring(run: u64) {
+    let _ = LOCAL.try_with(|local| {
+        if let Ok(mut cache) = local.cache.try_borrow_mut() {
+            cache.local.rings.forget(run);
+        }
+    });
 }
 
 /// Makes `run` the calling thread's current run until the guard is dropped.

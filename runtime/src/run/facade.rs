@@ -28,11 +28,11 @@ pub fn log_metric_with(
     step: Option<i64>,
     timestamp: Option<std::time::SystemTime>,
 ) -> Result<(), Error> {
-    with_current(|run, names| {
+    with_current(|run, thread| {
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        shared.metric(names, name, value.to_f64(), step, timestamp)
+        shared.metric(thread, name, value.to_f64(), step, timestamp)
     })
 }
 
@@ -42,11 +42,11 @@ pub fn log_metrics<N: AsRef<str>, V: MetricValue>(
     step: Option<i64>,
     timestamp: Option<std::time::SystemTime>,
 ) -> Result<(), Error> {
-    with_current(|run, names| {
+    with_current(|run, thread| {
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        shared.metrics(names, metrics, step, timestamp)
+        shared.metrics(thread, metrics, step, timestamp)
     })
 }
 

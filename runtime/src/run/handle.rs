@@ -1,8 +1,7 @@
 //! [`Run`]: the handle to a run, and the methods that log to it.
 
-use super::current::{self, Entered, LOCAL};
+use super::current::{self, Entered, ThreadCache, LOCAL};
 use super::instrument::Instrumented;
-use super::names::Names;
 use super::report::EndReport;
 use super::shared::Shared;
 use crate::config::Mode;
@@ -141,7 +140,7 @@ impl Run {
         let value = value.to_f64();
         let cached = LOCAL.try_with(|local| {
             let mut cache = local.cache.try_borrow_mut().ok()?;
-            Some(shared.metric(&mut cache.names, name, value, step, timestamp))
+            Some(shared.metric(&mut cache.local, name, value, step, timestamp))
         });
         match cached {
             Ok(Some(result)) => result,
@@ -163,12 +162,12 @@ impl Run {
         if let Some(t) = timestamp {
             crate::limits::check_timestamp(t)?;
         }
-        let log_all = |names: &mut Names| shared.metrics(names, metrics, step, timestamp);
+        let log_all = |thread: &mut ThreadCache| shared.metrics(thread, metrics, step, timestamp);
         LOCAL
-            .try_with(|local| Some(log_all(&mut local.cache.try_borrow_mut().ok()?.names)))
+            .try_with(|local| Some(log_all(&mut local.cache.try_borrow_mut().ok()?.local)))
             .ok()
             .flatten()
-            .unwrap_or_else(|| log_all(&mut Names::default()))
+            .unwrap_or_else(|| log_all(&mut ThreadCache::uncached()))
     }
 
     /// Logs inputs (hyperparameters): `values` must serialize to a map (a struct, a map, or

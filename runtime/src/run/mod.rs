@@ -24,6 +24,7 @@ mod instrument;
 mod names;
 mod panic;
 mod report;
+mod rings;
 mod shared;
 mod start;
 
@@ -40,5 +41,6 @@ pub use guard::RunGuard;
 pub use handle::Run;
 pub use instrument::Instrumented;
 pub use report::EndReport;
+pub(crate) use rings::RingReader;
 pub(crate) use start::init_scoped;
 pub use start::{init, init_with};

@@ -262,11 +262,15 @@ fn long_hash(b: &[u8], mix: impl Fn(u64, u64) -> u64) -> u64 {
     mix(h, word8(&b[b.len() - 8..]))
 }
 
+/// The run's names, shared by its callers: the id of each name as logged and as sanitized.
+/// A new id's name goes into `announced` (the writer's copy, by id) before the id is given to
+/// any caller, so the writer finds the name of every value it takes, whichever way the value
+/// came (a thread's ring or the shared queue).
 #[derive(Default)]
 pub(super) struct NameTable {
     pub(super) by_raw: HashMap<String, u32>,
     pub(super) by_sanitized: HashMap<String, u32>,
-    pub(super) next: u32,
+    pub(super) announced: crate::worker::Announced,
 }
 
 #[cfg(test)]

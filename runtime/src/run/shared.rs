@@ -1,18 +1,21 @@
 //! The state of one run shared by its handles: the queue to its writer, its name table, and
 //! how it ends.
 
+use super::current::ThreadCache;
 use super::current::{set_stack, HAD_RUN, LIVE};
 use super::names::{NameTable, Names};
 use super::report::EndReport;
+use super::rings::Rings;
 use crate::config::Mode;
 use crate::error::Error;
 use crate::kind::Status;
 use crate::lifecycle::EndAs;
 use crate::lock::lock;
-use crate::metric_rows::MetricRows;
+use crate::metric_slot::MetricSlot;
 use crate::sink::Update;
 use crate::value::{sanitize, MetricValue};
 use crate::worker::{EndRequest, Msg};
+use rtrb::PushError;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -33,6 +36,14 @@ pub(super) struct Shared {
     /// and replies, and when the queue is full, never for ordinary events.
     pub(super) worker: crate::worker::WorkerHandle,
     pub(super) queue_timeout: Duration,
+    /// The values each thread's ring to this run holds (`run/rings.rs`).
+    pub(super) ring_capacity: usize,
+    /// The thread that may have a ring to this run: the first that logged a metric value (0
+    /// until then; see [`super::rings::Rings::thread`]).
+    pub(super) ring_owner: AtomicU64,
+    /// Set once a value of this run took the shared queue: every later value does too, so
+    /// that values keep their callers' order across threads (`run/rings.rs`).
+    pub(super) queue_only: AtomicBool,
     pub(super) end_timeout: Duration,
     pub(super) metric_suffix: Option<String>,
     pub(super) names: Mutex<NameTable>,
@@ -45,6 +56,14 @@ pub(super) struct Shared {
     /// State of the lifecycle calls (progress throttle, once-per-run flags, where inputs are
     /// read from).
     pub(super) lifecycle: crate::lifecycle::RunState,
+}
+
+/// One try to put an item on a queue or a ring.
+enum Attempt<T> {
+    Sent,
+    Full(T),
+    /// The writer is gone.
+    Gone,
 }
 
 impl Shared {
@@ -68,19 +87,34 @@ impl Shared {
     /// The data queue is full: waits for the writer to make room, up to the queue timeout.
     #[cold]
     fn send_slow(&self, msg: Msg) -> Result<(), Error> {
+        self.wait_for_room(msg, |msg| match self.tx.try_send(msg) {
+            Ok(()) => Attempt::Sent,
+            Err(TrySendError::Full(msg)) => Attempt::Full(msg),
+            Err(TrySendError::Disconnected(_)) => Attempt::Gone,
+        })
+    }
+
+    /// Retries `attempt` while the writer makes room, up to the queue timeout; then the item
+    /// is refused, counted and said.
+    #[cold]
+    fn wait_for_room<T>(
+        &self,
+        item: T,
+        mut attempt: impl FnMut(T) -> Attempt<T>,
+    ) -> Result<(), Error> {
         let start = Instant::now();
         let until = start + self.queue_timeout;
-        let mut msg = Some(msg);
+        let mut item = Some(item);
         let mut gone = false;
         loop {
-            self.worker.wait_for_room(until, || match msg.take() {
-                Some(m) => match self.tx.try_send(m) {
-                    Ok(()) => false,
-                    Err(TrySendError::Full(m)) => {
-                        msg = Some(m);
+            self.worker.wait_for_room(until, || match item.take() {
+                Some(i) => match attempt(i) {
+                    Attempt::Sent => false,
+                    Attempt::Full(i) => {
+                        item = Some(i);
                         true
                     }
-                    Err(TrySendError::Disconnected(_)) => {
+                    Attempt::Gone => {
                         gone = true;
                         false
                     }
@@ -90,13 +124,13 @@ impl Shared {
             if gone {
                 return Err(self.gone());
             }
-            let Some(m) = msg.take() else {
+            let Some(i) = item.take() else {
                 return Ok(());
             };
-            match self.tx.try_send(m) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Full(m)) => msg = Some(m),
-                Err(TrySendError::Disconnected(_)) => return Err(self.gone()),
+            match attempt(i) {
+                Attempt::Sent => return Ok(()),
+                Attempt::Full(i) => item = Some(i),
+                Attempt::Gone => return Err(self.gone()),
             }
             if Instant::now() >= until {
                 let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
@@ -157,11 +191,13 @@ impl Shared {
         let id = match table.by_sanitized.get(&sanitized) {
             Some(id) => *id,
             None => {
-                let id = table.next;
-                // Announced while the table is locked, so no other thread can send a value
-                // for this id before the worker knows its name.
-                self.send(Msg::Name(id, Arc::from(sanitized.as_str())))?;
-                table.next += 1;
+                // Announced while the table is locked and before any caller has the id, so
+                // the writer knows the name of every value of it.
+                let mut announced = lock(&table.announced);
+                // Memory runs out long before 2^32 names.
+                let id = announced.len() as u32;
+                announced.push(Arc::from(sanitized.as_str()));
+                drop(announced);
                 table.by_sanitized.insert(sanitized, id);
                 id
             }
@@ -173,7 +209,7 @@ impl Shared {
     #[inline]
     pub(super) fn metric(
         &self,
-        names: &mut Names,
+        thread: &mut ThreadCache,
         name: &str,
         value: f64,
         step: Option<i64>,
@@ -182,22 +218,88 @@ impl Shared {
         if self.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
         }
-        let id = self.name_id(names, name)?;
-        let mut rows = MetricRows::new(step, timestamp, &self.clock);
-        rows.set(0, id, value);
-        rows.set_len(1);
-        self.send(Msg::Metric(rows))
+        let id = self.name_id(&mut thread.names, name)?;
+        let slot = MetricSlot::stamp(step, timestamp, &self.clock).with(id, value);
+        match thread.rings.front(self.id) {
+            Some(ring) if !self.queue_only.load(Ordering::Relaxed) => match ring.push(slot) {
+                Ok(()) => Ok(()),
+                Err(PushError::Full(slot)) => self.push_slow(&mut thread.rings, slot),
+            },
+            _ => self.push_slow(&mut thread.rings, slot),
+        }
     }
 
-    /// Several values sharing one step and one instant (one clock read): five to a queue
-    /// message. Values before an invalid name are logged; the error is returned.
+    /// A value this thread's front ring did not take: the ring to this run is not in front, not
+    /// made yet or full, or the run's values take the queue (see `run/rings.rs`).
+    #[cold]
+    #[inline(never)]
+    fn push_slow(&self, rings: &mut Rings, slot: MetricSlot) -> Result<(), Error> {
+        if self.queue_only.load(Ordering::Acquire)
+            || (rings.find(self.id).is_none() && !self.new_ring(rings)?)
+        {
+            return self.queue(slot);
+        }
+        let Some(ring) = rings.find(self.id) else {
+            return self.queue(slot);
+        };
+        let attempt = |slot| {
+            if ring.is_abandoned() {
+                return Attempt::Gone;
+            }
+            match ring.push(slot) {
+                Ok(()) => Attempt::Sent,
+                Err(PushError::Full(slot)) => Attempt::Full(slot),
+            }
+        };
+        let mut attempt = attempt;
+        match attempt(slot) {
+            Attempt::Sent => Ok(()),
+            Attempt::Full(slot) => self.wait_for_room(slot, attempt),
+            Attempt::Gone => Err(self.gone()),
+        }
+    }
+
+    /// Makes this thread's ring to this run and hands its reading end to the writer, if
+    /// rings are on, the thread has room for one more, and no other thread logged to the run
+    /// first. Whether it did.
+    fn new_ring(&self, rings: &mut Rings) -> Result<bool, Error> {
+        if !rings.has_room() {
+            return Ok(false);
+        }
+        let me = rings.thread();
+        match self
+            .ring_owner
+            .compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {}
+            Err(owner) if owner == me => {}
+            Err(_) => return Ok(false),
+        }
+        let (_, reader) = rings.make(self.id, self.ring_capacity);
+        if let Err(e) = self.send(Msg::Ring(reader)) {
+            rings.drop_front();
+            return Err(e);
+        }
+        Ok(true)
+    }
+
+    /// A value on the shared queue; from now on, every value of this run goes there.
+    #[cold]
+    fn queue(&self, slot: MetricSlot) -> Result<(), Error> {
+        self.queue_only.store(true, Ordering::Release);
+        self.send(Msg::Metric(slot))
+    }
+
+    /// Several values sharing one step and one instant (one clock read), each a slot of this
+    /// thread's ring, reserved and committed together. Values before an invalid name are
+    /// logged; the error is returned.
     ///
     /// Never inlined: inlined into the current-run path (`with_current`'s closure) it cost
     /// 12-16 ns more per call than the same code called from there.
     #[inline(never)]
     pub(super) fn metrics<N: AsRef<str>, V: MetricValue>(
         &self,
-        names: &mut Names,
+        thread: &mut ThreadCache,
         metrics: &[(N, V)],
         step: Option<i64>,
         timestamp: Option<SystemTime>,
@@ -205,36 +307,49 @@ impl Shared {
         if self.ended.load(Ordering::Relaxed) {
             return Err(Error::Ended);
         }
-        let template = MetricRows::new(step, timestamp, &self.clock);
+        let template = MetricSlot::stamp(step, timestamp, &self.clock);
+        let ThreadCache { names, rings } = thread;
         names.enter(self.id);
-        // A message per five values; the position within it is a register, not the message's
-        // length in memory (which would chain every value to the last one's store).
-        for (chunk, values) in metrics.chunks(MetricRows::CAPACITY).enumerate() {
-            let first = chunk * MetricRows::CAPACITY;
-            let mut ids = [0u32; MetricRows::CAPACITY];
-            let mut floats = [0f64; MetricRows::CAPACITY];
-            for (at, ((name, value), (id, float))) in values
-                .iter()
-                .zip(ids.iter_mut().zip(floats.iter_mut()))
-                .enumerate()
-            {
-                match self.name_id_at(names, first + at, name.as_ref()) {
-                    Ok(found) => (*id, *float) = (found, value.to_f64()),
-                    Err(e) => {
-                        // The values before it are logged.
-                        if at > 0 {
-                            self.send(Msg::Metric(template.with(ids, floats, at)))?;
-                        }
-                        return Err(e);
-                    }
+        // The hot path: one reservation of the ring, a slot written per value, one commit.
+        if let Some(ring) = rings.front(self.id) {
+            if !self.queue_only.load(Ordering::Relaxed) {
+                if let Ok(chunk) = ring.write_chunk_uninit(metrics.len()) {
+                    let mut failed = None;
+                    let slots = metrics.iter().enumerate().map_while(|(at, (name, value))| {
+                        let id = match names.get_at(at, name.as_ref()) {
+                            Some(id) => id,
+                            None => match self.name_id_slow(names, name.as_ref()) {
+                                Ok(id) => id,
+                                Err(e) => {
+                                    failed = Some(e);
+                                    return None;
+                                }
+                            },
+                        };
+                        Some(template.with(id, value.to_f64()))
+                    });
+                    // The values before an invalid name are committed.
+                    chunk.fill_from_iter(slots);
+                    return failed.map_or(Ok(()), Err);
                 }
             }
-            self.send(Msg::Metric(template.with(ids, floats, values.len())))?;
+        }
+        // No ring in front, or no room for them all: one value at a time.
+        for (at, (name, value)) in metrics.iter().enumerate() {
+            let slot = template.with(self.name_id_at(names, at, name.as_ref())?, value.to_f64());
+            match rings.front(self.id) {
+                Some(ring) if !self.queue_only.load(Ordering::Relaxed) => {
+                    if let Err(PushError::Full(slot)) = ring.push(slot) {
+                        self.push_slow(rings, slot)?;
+                    }
+                }
+                _ => self.push_slow(rings, slot)?,
+            }
         }
         Ok(())
     }
 
-    /// [`Shared::metric`] without the thread's name cache (kept out of the hot path).
+    /// [`Shared::metric`] without the thread's cache (kept out of the hot path).
     #[cold]
     #[inline(never)]
     pub(super) fn metric_uncached(
@@ -244,7 +359,7 @@ impl Shared {
         step: Option<i64>,
         timestamp: Option<SystemTime>,
     ) -> Result<(), Error> {
-        self.metric(&mut Names::default(), name, value, step, timestamp)
+        self.metric(&mut ThreadCache::uncached(), name, value, step, timestamp)
     }
 
     pub(super) fn update(&self, update: Update) -> Result<(), Error> {
@@ -285,6 +400,9 @@ impl Shared {
             return self.first_report(end_timeout);
         }
         let _ending = crate::lifecycle::signals::EndInProgress::start();
+        // This thread's ring to the run goes now (its values stay for the writer), not when
+        // the thread next makes a ring.
+        super::current::forget_ring(self.id);
         set_stack(|stack| stack.retain(|r| r.inner.as_ref().is_none_or(|s| s.id != self.id)));
         LIVE.fetch_sub(1, Ordering::AcqRel);
         HAD_RUN.store(true, Ordering::Relaxed);

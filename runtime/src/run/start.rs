@@ -214,6 +214,10 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
         lineage,
         sinks,
     );
+    let names = NameTable {
+        announced: worker.announced(),
+        ..NameTable::default()
+    };
     let worker = WorkerHandle::spawn(worker, rx, resolved.queue_capacity, initial)?;
     // Resource samples go through the writer, with every other row of the run.
     let sampler = if resolved.collect_resources && !recording {
@@ -244,9 +248,12 @@ fn start(resolved: Resolved, recorder: Option<Recorder>) -> Result<Run, Error> {
             clock: crate::clock::TickClock::new(),
             worker,
             queue_timeout: resolved.queue_timeout,
+            ring_capacity: resolved.queue_capacity.min(super::rings::RING_CAPACITY),
+            ring_owner: AtomicU64::new(0),
+            queue_only: AtomicBool::new(false),
             end_timeout: resolved.end_timeout,
             metric_suffix,
-            names: Mutex::new(NameTable::default()),
+            names: Mutex::new(names),
             ended: AtomicBool::new(false),
             refused: AtomicU64::new(0),
             budget: crate::event::Budget::new(resolved.payload_budget),

@@ -1,9 +1,11 @@
 //! The writer thread's loop, and how callers reach it: a data channel and a control channel,
-//! as opentelemetry-rust's `BatchSpanProcessor` has.
+//! as opentelemetry-rust's `BatchSpanProcessor` has, and each logging thread's ring of metric
+//! values (`run/rings.rs`).
 //!
-//! - **Data** (`Msg`: metric values, updates, rich events, flush requests, ...) goes on a
-//!   bounded channel the writer never blocks on, so a logging call is one `try_send` and never
-//!   a futex wake-up.
+//! - **Data** (`Msg`: updates, rich events, flush requests, the rings' reading ends, ...) goes
+//!   on a bounded channel the writer never blocks on, so a logging call is one `try_send` and
+//!   never a futex wake-up. Metric values go on the calling thread's ring, read whenever the
+//!   data channel is (after it, and before a flush or a snapshot is answered).
 //! - **Control** (`Control`: the end request, resource samples, and a wake-up from a caller
 //!   that found the data queue full) goes on an unbounded channel the writer sleeps on with
 //!   `recv_timeout`. `end` is never refused for want of room and never waits for it.
@@ -14,10 +16,10 @@
 //! run wakes its writer 5 times a second and a trickle of events reaches the files within
 //! about that. The thread is joined when the run ends.
 //!
-//! A caller that finds the data queue full waits in [`Room`] (up to the run's queue timeout)
-//! until the writer has taken a quarter of the queue, then sends again: callers logging
-//! faster than the writer writes sleep once per quarter queue, not once per event, and leave
-//! the writer's core to the writer.
+//! A caller that finds the data queue or its ring full waits in [`Room`] (up to the run's
+//! queue timeout) until the writer has taken a quarter of the queue or of a ring, then sends
+//! again: callers logging faster than the writer writes sleep once per quarter, not once per
+//! event, and leave the writer's core to the writer.
 
 use super::{EndRequest, Msg, Worker};
 use crate::error::Error;
@@ -290,9 +292,10 @@ fn run(mut worker: Worker, queue: Queue, initial: Vec<Update>) {
     }
 }
 
-/// Hands the queued messages to the worker, at most `limit` (so a caller that never stops
-/// logging cannot keep the writer from its flushes and control messages), waking callers
-/// waiting for room every quarter of the queue and when it is empty.
+/// Hands the queued messages, then the values on the callers' rings, to the worker, at most
+/// `limit` of each (so a caller that never stops logging cannot keep the writer from its
+/// flushes and control messages), waking callers waiting for room every quarter of the queue
+/// or of a ring, and when it is empty.
 fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -> (usize, Drained) {
     let mut taken = 0;
     let mut until_room = room.quarter;
@@ -302,6 +305,14 @@ fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -
         }
         match data.try_recv() {
             Ok(msg) => {
+                // A flush or a snapshot answers for everything logged before it, and a value
+                // on the queue comes after every value logged before it: the values its
+                // thread put on a ring are written first.
+                if matches!(msg, Msg::Metric(_) | Msg::Flush(_) | Msg::Snapshot(_))
+                    && !worker.rings.is_empty()
+                {
+                    drain_rings(worker, room, usize::MAX);
+                }
                 worker.handle(msg);
                 taken += 1;
                 until_room -= 1;
@@ -315,8 +326,51 @@ fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -
         }
     };
     room.made_room();
+    let (from_rings, rings_left) = drain_rings(worker, room, limit);
     worker.dispatch_metrics();
-    (taken, state)
+    let state = match state {
+        Drained::Empty if rings_left => Drained::Busy,
+        state => state,
+    };
+    (taken + from_rings, state)
+}
+
+/// Takes the values on the callers' rings when it is called, at most `limit` (values logged
+/// meanwhile wait for the next drain: a caller logging faster than the writer writes cannot
+/// keep it here), in chunks of at most a quarter of a ring, waking the callers waiting for
+/// room after each chunk; drops the rings of threads that are gone once they are empty.
+/// Returns how many were taken and whether values are left.
+fn drain_rings(worker: &mut Worker, room: &Room, limit: usize) -> (usize, bool) {
+    if worker.rings.is_empty() {
+        return (0, false);
+    }
+    let mut rings = std::mem::take(&mut worker.rings);
+    let (mut taken, mut left) = (0, false);
+    for reader in &mut rings {
+        let most = (reader.buffer().capacity() / 4).max(1);
+        let mut todo = reader.slots().min(limit - taken);
+        while todo > 0 {
+            let n = todo.min(most);
+            if let Ok(chunk) = reader.read_chunk(n) {
+                for slot in chunk {
+                    worker.slot(slot);
+                }
+            }
+            (taken, todo) = (taken + n, todo - n);
+            room.made_room();
+        }
+        left |= !reader.is_empty();
+    }
+    rings.retain(|reader| {
+        if !reader.is_abandoned() {
+            return true;
+        }
+        // The thread dropped its end: its last values are visible once this is seen.
+        std::sync::atomic::fence(Ordering::Acquire);
+        !reader.is_empty()
+    });
+    worker.rings = rings;
+    (taken, left)
 }
 
 /// How long to sleep before looking at the data queue again, after taking `taken` messages
@@ -345,6 +399,9 @@ fn finish(
     // `end` marked the run ended before asking, so only calls racing it still add messages:
     // twice the capacity is everything sent before the request, and more.
     let _ = drain(&mut worker, data, room, capacity.saturating_mul(2));
+    // Every value on the rings was logged before the request or raced it by one call per
+    // thread: all are written.
+    let _ = drain_rings(&mut worker, room, usize::MAX);
     let mut report = worker.finish(
         request.status,
         request.reason,
@@ -354,7 +411,12 @@ fn finish(
     );
     // Calls that raced `end()` (accepted just after the end request) cannot be recorded any
     // more: say so rather than drop them silently.
-    let late = data.try_iter().count();
+    let late = data.try_iter().count()
+        + worker
+            .rings
+            .iter()
+            .map(|reader| reader.slots())
+            .sum::<usize>();
     if late > 0 {
         log::warn!(
             target: "polytrack",
