@@ -418,3 +418,52 @@ fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
         .collect();
     assert_eq!(pairs, (ALONE..step).collect::<Vec<_>>());
 }
+
+/// `log_metrics` records every value under its own name whether the names at each position
+/// are the same as last time (the fast path), change, are longer than 16 bytes, or stop at an
+/// invalid name (the values before it are recorded, the error returned, nothing after it).
+#[test]
+fn log_metrics_records_each_value_under_its_name_whatever_the_positions_held() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    let long = "a_metric_name_longer_than_sixteen_bytes";
+    let orders: [&[&str]; 4] = [
+        &["a", "b", "c", long, "e"],
+        &["a", "b", "c", long, "e"],
+        &["b", "a", long, "e", "c"],
+        &["e", long, "a", "b", "c"],
+    ];
+    for step in 0..40i64 {
+        let order = orders[step as usize % orders.len()];
+        let values: Vec<(&str, f64)> = order
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (*name, step as f64 * 10.0 + i as f64))
+            .collect();
+        run.log_metrics(&values, Some(step), None).unwrap();
+    }
+    // An invalid name in the middle.
+    let refused = run.log_metrics(&[("a", -1.0), ("", -2.0), ("b", -3.0)], Some(99), None);
+    assert!(
+        matches!(refused, Err(Error::InvalidName { .. })),
+        "{refused:?}"
+    );
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    for name in ["a", "b", "c", long, "e"] {
+        let rows = recorder.metric(name);
+        let mut want: Vec<(Option<i64>, f64)> = (0..40i64)
+            .map(|step| {
+                let order = orders[step as usize % orders.len()];
+                let i = order.iter().position(|n| *n == name).unwrap();
+                (Some(step), step as f64 * 10.0 + i as f64)
+            })
+            .collect();
+        if name == "a" {
+            want.push((Some(99), -1.0));
+        }
+        assert_eq!(rows, want, "{name}");
+    }
+    assert_eq!(report.metric_events, 40 * 5 + 1);
+}

@@ -129,6 +129,21 @@ impl Names {
         Some(id)
     }
 
+    /// The ids that the positions of a `log_metrics` slice found last time, for as long as
+    /// `names` holds the same names at the same positions: a borrow of the hints the compiler
+    /// knows no write changes, walked alongside the slice (no reload of the table, no bounds
+    /// check, at each value).
+    #[inline(always)]
+    pub(super) fn hinted<'a, N: AsRef<str> + 'a>(
+        &'a self,
+        names: impl Iterator<Item = &'a N> + 'a,
+    ) -> impl Iterator<Item = u32> + 'a {
+        self.hints.iter().zip(names).map_while(|(hint, name)| {
+            let key = Key::of(name.as_ref().as_bytes());
+            (hint.key == key && key.is_whole()).then_some(hint.id)
+        })
+    }
+
     #[cold]
     fn hint(&mut self, position: usize, hint: Hint) {
         if position >= HINTS {

@@ -310,32 +310,24 @@ impl Shared {
         let template = MetricSlot::stamp(step, timestamp, &self.clock);
         let ThreadCache { names, rings } = thread;
         names.enter(self.id);
-        // The hot path: one reservation of the ring, a slot written per value, one commit.
+        // The hot path: one reservation of the ring, a slot written per value, one commit, for
+        // values whose names their positions held last time (a training loop's).
+        let mut done = 0;
         if let Some(ring) = rings.front(self.id) {
             if !self.queue_only.load(Ordering::Relaxed) {
                 if let Ok(chunk) = ring.write_chunk_uninit(metrics.len()) {
-                    let mut failed = None;
-                    let slots = metrics.iter().enumerate().map_while(|(at, (name, value))| {
-                        let id = match names.get_at(at, name.as_ref()) {
-                            Some(id) => id,
-                            None => match self.name_id_slow(names, name.as_ref()) {
-                                Ok(id) => id,
-                                Err(e) => {
-                                    failed = Some(e);
-                                    return None;
-                                }
-                            },
-                        };
-                        Some(template.with(id, value.to_f64()))
+                    let ids = names.hinted(metrics.iter().map(|(name, _)| name));
+                    let slots = ids.zip(metrics).map(|(id, (_, value))| {
+                        done += 1;
+                        template.with(id, value.to_f64())
                     });
-                    // The values before an invalid name are committed.
                     chunk.fill_from_iter(slots);
-                    return failed.map_or(Ok(()), Err);
                 }
             }
         }
-        // No ring in front, or no room for them all: one value at a time.
-        for (at, (name, value)) in metrics.iter().enumerate() {
+        // The rest (names new at their position, no ring in front, or no room): one value at a
+        // time; the values before an invalid name are logged.
+        for (at, (name, value)) in metrics.iter().enumerate().skip(done) {
             let slot = template.with(self.name_id_at(names, at, name.as_ref())?, value.to_f64());
             match rings.front(self.id) {
                 Some(ring) if !self.queue_only.load(Ordering::Relaxed) => {
