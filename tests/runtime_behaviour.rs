@@ -367,6 +367,10 @@ fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
     let (to_a, from_main) = std::sync::mpsc::channel::<i64>();
     let (to_b, from_a) = std::sync::mpsc::channel::<i64>();
     let (to_main, from_b) = std::sync::mpsc::channel::<i64>();
+    // Seven values a call: more than one queue message holds.
+    fn pairs(s: i64) -> Vec<(String, f64)> {
+        (0..7).map(|k| (format!("pair{k}"), s as f64)).collect()
+    }
     let hop = |run: polytrack::Run,
                rx: std::sync::mpsc::Receiver<i64>,
                tx: std::sync::mpsc::Sender<i64>| {
@@ -374,8 +378,7 @@ fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
             while let Ok(step) = rx.recv() {
                 for s in step..step + 3 {
                     run.log_metric_at("loss", s as f64, s).unwrap();
-                    run.log_metrics(&[("pair", s as f64)], Some(s), None)
-                        .unwrap();
+                    run.log_metrics(&pairs(s), Some(s), None).unwrap();
                 }
                 if tx.send(step + 3).is_err() {
                     break;
@@ -391,8 +394,7 @@ fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
         step = from_b.recv().unwrap();
         for s in step..step + 3 {
             run.log_metric_at("loss", s as f64, s).unwrap();
-            run.log_metrics(&[("pair", s as f64)], Some(s), None)
-                .unwrap();
+            run.log_metrics(&pairs(s), Some(s), None).unwrap();
         }
         step += 3;
     }
@@ -411,12 +413,12 @@ fn a_run_handed_between_threads_keeps_the_order_of_its_values() {
     assert_eq!(steps.len(), want.len());
     let first_wrong = steps.iter().zip(&want).position(|(a, b)| a != b);
     assert_eq!(first_wrong, None, "loss rows out of order");
-    let pairs: Vec<i64> = recorder
-        .metric("pair")
-        .iter()
-        .map(|(s, _)| s.unwrap())
-        .collect();
-    assert_eq!(pairs, (ALONE..step).collect::<Vec<_>>());
+    for k in 0..7 {
+        let rows = recorder.metric(&format!("pair{k}"));
+        let steps: Vec<i64> = rows.iter().map(|(s, _)| s.unwrap()).collect();
+        assert_eq!(steps, (ALONE..step).collect::<Vec<_>>(), "pair{k}");
+        assert!(rows.iter().all(|(s, v)| *v == s.unwrap() as f64), "pair{k}");
+    }
 }
 
 /// `log_metrics` records every value under its own name whether the names at each position

@@ -86,6 +86,59 @@ impl MetricSlot {
 // Two slots to a cache line.
 const _: () = assert!(std::mem::size_of::<MetricSlot>() == 32);
 
+/// Up to [`MetricBatch::CAPACITY`] values of one `log_metrics` call in one message of the
+/// run's shared queue (a run logged from several threads, see `run/rings.rs`): a slot and the
+/// ids and values that share its step and instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct MetricBatch {
+    first: MetricSlot,
+    ids: [u32; MetricBatch::CAPACITY - 1],
+    values: [f64; MetricBatch::CAPACITY - 1],
+    more: u8,
+}
+
+impl MetricBatch {
+    /// Values per message.
+    pub(crate) const CAPACITY: usize = 5;
+
+    /// A batch of `first`'s value alone.
+    pub(crate) fn new(first: MetricSlot) -> MetricBatch {
+        MetricBatch {
+            first,
+            ids: [0; MetricBatch::CAPACITY - 1],
+            values: [0.0; MetricBatch::CAPACITY - 1],
+            more: 0,
+        }
+    }
+
+    /// Adds a value with the first's step and instant; false when the batch is full.
+    pub(crate) fn push(&mut self, id: u32, value: f64) -> bool {
+        let at = usize::from(self.more);
+        match (self.ids.get_mut(at), self.values.get_mut(at)) {
+            (Some(slot_id), Some(slot_value)) => {
+                (*slot_id, *slot_value) = (id, value);
+                self.more += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The first value's slot (its step and instant are every value's).
+    pub(crate) fn first(&self) -> &MetricSlot {
+        &self.first
+    }
+
+    /// The `(id, value)`s after the first.
+    pub(crate) fn more(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.ids
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
+            .take(usize::from(self.more))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +170,23 @@ mod tests {
         assert_eq!(no_step.timestamp(&mut wall).as_micros(), -1);
         // A step of 0 is a step.
         assert_eq!(MetricSlot::stamp(Some(0), None, &clock).step(), Some(0));
+    }
+
+    #[test]
+    fn a_batch_holds_five_values_of_one_step_and_instant() {
+        let (clock, _) = clocks();
+        let first = MetricSlot::stamp(Some(2), None, &clock).with(7, 0.5);
+        let mut batch = MetricBatch::new(first);
+        assert_eq!(batch.more().count(), 0);
+        for i in 0..4 {
+            assert!(batch.push(i, f64::from(i)));
+        }
+        assert!(!batch.push(9, 9.0), "a sixth value does not fit");
+        assert_eq!(batch.first(), &first);
+        assert_eq!(
+            batch.more().collect::<Vec<_>>(),
+            [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0)]
+        );
     }
 
     #[test]

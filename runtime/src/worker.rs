@@ -11,7 +11,7 @@ use crate::event::{EncodeCtx, EventMsg, LogsMsg, RichEvent};
 use crate::kind::Status;
 use crate::lineage::{ArtifactRef, Places, Resolver, Settled};
 use crate::lock::lock;
-use crate::metric_slot::MetricSlot;
+use crate::metric_slot::{MetricBatch, MetricSlot};
 use crate::record::{merge_map, merge_tags, upsert_artifact, Artifact, Condition, RunRecord};
 use crate::resources::Sample;
 use crate::run::RingReader;
@@ -33,6 +33,8 @@ const MAX_ERRORS: usize = 32;
 pub(crate) enum Msg {
     /// One metric value.
     Metric(MetricSlot),
+    /// Values of one `log_metrics` call sharing a step and an instant.
+    Metrics(MetricBatch),
     /// The reading end of a thread's ring of metric values to this run.
     Ring(RingReader),
     Update(Box<Update>),
@@ -48,7 +50,7 @@ pub(crate) enum Msg {
 
 // The queue's memory is its capacity times one slot (a message and a stamp): keep messages
 // small; big payloads are boxed.
-const _: () = assert!(std::mem::size_of::<Msg>() <= 40);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 96);
 
 /// The run's metric names by id, as its callers announce them: a name is in before any
 /// caller has its id, and the writer reads the names it does not know yet when a value of a
@@ -210,6 +212,22 @@ impl Worker {
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Metric(slot) => self.slot(slot),
+            Msg::Metrics(batch) => {
+                let first = batch.first();
+                self.slot(*first);
+                let (step, timestamp) = (first.step(), first.timestamp(&mut self.wall));
+                for (id, value) in batch.more() {
+                    self.metric_row(MetricRow {
+                        id,
+                        value,
+                        step,
+                        timestamp,
+                    });
+                }
+                if self.batch.len() >= 4096 {
+                    self.dispatch_metrics();
+                }
+            }
             Msg::Ring(reader) => self.rings.push(reader),
             Msg::Update(update) => {
                 self.dispatch_metrics();

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::kind::Status;
 use crate::lifecycle::EndAs;
 use crate::lock::lock;
-use crate::metric_slot::MetricSlot;
+use crate::metric_slot::{MetricBatch, MetricSlot};
 use crate::sink::Update;
 use crate::value::{sanitize, MetricValue};
 use crate::worker::{EndRequest, Msg};
@@ -339,6 +339,68 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    /// Whether this run's metric values take its shared queue (see `run/rings.rs`): then
+    /// [`Shared::metrics_queued`] is the way for `log_metrics`.
+    #[inline(always)]
+    pub(super) fn values_take_the_queue(&self) -> bool {
+        self.queue_only.load(Ordering::Relaxed)
+    }
+
+    /// [`Shared::metrics`] for a run whose values take the queue: five values to a message.
+    /// Chosen by the caller, so that the ring's hot path stays as it is.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn metrics_queued<N: AsRef<str>, V: MetricValue>(
+        &self,
+        thread: &mut ThreadCache,
+        metrics: &[(N, V)],
+        step: Option<i64>,
+        timestamp: Option<SystemTime>,
+    ) -> Result<(), Error> {
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(Error::Ended);
+        }
+        let template = MetricSlot::stamp(step, timestamp, &self.clock);
+        thread.names.enter(self.id);
+        self.queue_batches(&mut thread.names, template, metrics, 0)
+    }
+
+    /// `metrics[from..]` on the run's queue, five values to a message (from now on, every
+    /// value of this run goes there); the values before an invalid name are sent.
+    #[cold]
+    fn queue_batches<N: AsRef<str>, V: MetricValue>(
+        &self,
+        names: &mut Names,
+        template: MetricSlot,
+        metrics: &[(N, V)],
+        from: usize,
+    ) -> Result<(), Error> {
+        self.queue_only.store(true, Ordering::Release);
+        let mut batch: Option<MetricBatch> = None;
+        for (at, (name, value)) in metrics.iter().enumerate().skip(from) {
+            let id = match self.name_id_at(names, at, name.as_ref()) {
+                Ok(id) => id,
+                Err(e) => {
+                    if let Some(batch) = batch {
+                        self.send(Msg::Metrics(batch))?;
+                    }
+                    return Err(e);
+                }
+            };
+            let value = value.to_f64();
+            if !batch.as_mut().is_some_and(|b| b.push(id, value)) {
+                if let Some(full) = batch.take() {
+                    self.send(Msg::Metrics(full))?;
+                }
+                batch = Some(MetricBatch::new(template.with(id, value)));
+            }
+        }
+        match batch {
+            Some(batch) => self.send(Msg::Metrics(batch)),
+            None => Ok(()),
+        }
     }
 
     /// [`Shared::metric`] without the thread's cache (kept out of the hot path).

@@ -308,8 +308,10 @@ fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -
                 // A flush or a snapshot answers for everything logged before it, and a value
                 // on the queue comes after every value logged before it: the values its
                 // thread put on a ring are written first.
-                if matches!(msg, Msg::Metric(_) | Msg::Flush(_) | Msg::Snapshot(_))
-                    && !worker.rings.is_empty()
+                if matches!(
+                    msg,
+                    Msg::Metric(_) | Msg::Metrics(_) | Msg::Flush(_) | Msg::Snapshot(_)
+                ) && !worker.rings.is_empty()
                 {
                     drain_rings(worker, room, usize::MAX);
                 }
