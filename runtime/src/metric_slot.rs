@@ -99,7 +99,7 @@ pub(crate) struct MetricBatch {
 
 impl MetricBatch {
     /// Values per message.
-    pub(crate) const CAPACITY: usize = 5;
+    pub(crate) const CAPACITY: usize = 4;
 
     /// A batch of `first`'s value alone.
     pub(crate) fn new(first: MetricSlot) -> MetricBatch {
@@ -173,19 +173,19 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_holds_five_values_of_one_step_and_instant() {
+    fn a_batch_holds_four_values_of_one_step_and_instant() {
         let (clock, _) = clocks();
         let first = MetricSlot::stamp(Some(2), None, &clock).with(7, 0.5);
         let mut batch = MetricBatch::new(first);
         assert_eq!(batch.more().count(), 0);
-        for i in 0..4 {
+        for i in 0..3 {
             assert!(batch.push(i, f64::from(i)));
         }
-        assert!(!batch.push(9, 9.0), "a sixth value does not fit");
+        assert!(!batch.push(9, 9.0), "a fifth value does not fit");
         assert_eq!(batch.first(), &first);
         assert_eq!(
             batch.more().collect::<Vec<_>>(),
-            [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0)]
+            [(0, 0.0), (1, 1.0), (2, 2.0)]
         );
     }
 

@@ -50,7 +50,7 @@ pub(crate) enum Msg {
 
 // The queue's memory is its capacity times one slot (a message and a stamp): keep messages
 // small; big payloads are boxed.
-const _: () = assert!(std::mem::size_of::<Msg>() <= 96);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 80);
 
 /// The run's metric names by id, as its callers announce them: a name is in before any
 /// caller has its id, and the writer reads the names it does not know yet when a value of a

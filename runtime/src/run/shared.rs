@@ -348,7 +348,7 @@ impl Shared {
         self.queue_only.load(Ordering::Relaxed)
     }
 
-    /// [`Shared::metrics`] for a run whose values take the queue: five values to a message.
+    /// [`Shared::metrics`] for a run whose values take the queue: four values to a message.
     /// Chosen by the caller, so that the ring's hot path stays as it is.
     #[cold]
     #[inline(never)]
@@ -367,7 +367,7 @@ impl Shared {
         self.queue_batches(&mut thread.names, template, metrics, 0)
     }
 
-    /// `metrics[from..]` on the run's queue, five values to a message (from now on, every
+    /// `metrics[from..]` on the run's queue, four values to a message (from now on, every
     /// value of this run goes there); the values before an invalid name are sent.
     #[cold]
     fn queue_batches<N: AsRef<str>, V: MetricValue>(
