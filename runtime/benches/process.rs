@@ -187,6 +187,11 @@ fn print_against_floors(results: &[(&str, String)]) {
         "  log_metrics of 10     {metrics:7.1} ns/call   one log_metric {metric:7.1} ns                                {:.2}x   bar <= 2x",
         metrics / metric,
     );
+    println!(
+        "  a run another thread logged to first (its values on the shared queue): log_metric {:.1} ns, log_metrics of 10 {:.1} ns",
+        get("caller", "log_metric_shared_ns"),
+        get("caller", "log_metrics10_shared_ns"),
+    );
     let (ended, formatted) = (
         best_rate("end_to_end", "ended_events_per_s"),
         best_rate("format floor", "floor_events_per_s"),
@@ -428,11 +433,6 @@ fn median_ns(rounds: &mut [f64]) -> f64 {
     rounds[rounds.len() / 2]
 }
 
-/// The caller's cost against its floor, in one process, in alternating rounds of `n` calls
-/// (fewer than the queue holds; the run is flushed between rounds so the queue is empty):
-/// `log_metric`; `log_metrics` of 10; one `SystemTime::now()`; one `try_send` of a metric
-/// value's size (32 bytes) on a std bounded channel of the queue's capacity, drained by a
-/// thread that sleeps when it is empty, as polytrack's writer does; both together (the floor).
 /// `n` calls of `log_metrics` of `values` on the current run, out of line as a user's loop
 /// would be.
 #[inline(never)]
@@ -446,6 +446,13 @@ fn log_metrics_calls(values: &[(String, f64)], n: usize) {
     }
 }
 
+/// The caller's cost against its floor, in one process, in alternating rounds of `n` calls
+/// (fewer than the thread's ring holds; the run is flushed between rounds so the ring is
+/// empty): `log_metric`; `log_metrics` of 10; the same two on a run another thread logged to
+/// first (whose values take the shared queue); one `SystemTime::now()`; one `try_send` of a
+/// metric value's size (32 bytes) on a std bounded channel of the queue's capacity, drained
+/// by a thread that sleeps when it is empty, as polytrack's writer does; both together (the
+/// floor).
 fn caller(n: usize, rounds: usize) {
     use std::hint::black_box;
     use std::time::SystemTime;
@@ -454,6 +461,19 @@ fn caller(n: usize, rounds: usize) {
     /// bytes: ticks, step, value, id and flags).
     type Message = [u64; 4];
     let values: Vec<(String, f64)> = names(10).into_iter().map(|n| (n, 0.5)).collect();
+    // A second run, logged to by another thread first: its values take the shared queue
+    // (a run of several threads, `run/rings.rs`). Started first, so that the run below is
+    // the current one.
+    let shared_dir = TempDir::new("caller-shared");
+    let shared = polytrack::init_with(offline(shared_dir.path())).expect("the run starts");
+    {
+        let shared = shared.clone();
+        std::thread::spawn(move || shared.log_metric("other", 0.0).expect("logged"))
+            .join()
+            .expect("the other thread logs");
+    }
+    shared.log_metric("loss", 0.0).expect("logged");
+    shared.log_metrics(&values, Some(0), None).expect("logged");
     let dir = TempDir::new("caller");
     let run = polytrack::init_with(offline(dir.path())).expect("the run starts");
     let handle = polytrack::current().expect("the run is current");
@@ -478,8 +498,8 @@ fn caller(n: usize, rounds: usize) {
         consumer.set_active(false);
         ns
     };
-    let [mut metric, mut metric_handle, mut metrics, mut clock, mut tick, mut send, mut floor, mut tick_floor] =
-        std::array::from_fn::<Vec<f64>, 8, _>(|_| Vec::new());
+    let [mut metric, mut metric_handle, mut metrics, mut clock, mut tick, mut send, mut floor, mut tick_floor, mut shared_metric, mut shared_metrics] =
+        std::array::from_fn::<Vec<f64>, 10, _>(|_| Vec::new());
     let message: Message = black_box([7; 4]);
     for _ in 0..rounds {
         metric.push(time(&mut || {
@@ -498,6 +518,20 @@ fn caller(n: usize, rounds: usize) {
         // (16,384 values) as `n` single values do.
         metrics.push(time(&mut || log_metrics_calls(&values, n / 10)) * 10.0);
         run.flush(Duration::from_secs(60)).expect("flushed");
+        shared_metric.push(time(&mut || {
+            for _ in 0..n {
+                let _ = black_box(shared.log_metric(black_box("loss"), black_box(0.5)));
+            }
+        }));
+        shared.flush(Duration::from_secs(60)).expect("flushed");
+        shared_metrics.push(
+            time(&mut || {
+                for _ in 0..n / 10 {
+                    let _ = black_box(shared.log_metrics(black_box(&values), Some(1), None));
+                }
+            }) * 10.0,
+        );
+        shared.flush(Duration::from_secs(60)).expect("flushed");
         clock.push(time(&mut || {
             for _ in 0..n {
                 black_box(SystemTime::now());
@@ -533,6 +567,7 @@ fn caller(n: usize, rounds: usize) {
     }
     consumer.stop();
     let _ = run.end();
+    let _ = shared.end();
     let fastest = |rounds: &[f64]| rounds.iter().copied().fold(f64::INFINITY, f64::min);
     let report = |name: &str, rounds: &mut [f64]| {
         format!(
@@ -542,7 +577,7 @@ fn caller(n: usize, rounds: usize) {
         )
     };
     println!(
-        "calls={n} rounds={rounds} {} {} {} {} {} {} {} {}",
+        "calls={n} rounds={rounds} {} {} {} {} {} {} {} {} {} {}",
         report("log_metric", &mut metric),
         report("log_metric_handle", &mut metric_handle),
         report("log_metrics10", &mut metrics),
@@ -551,5 +586,7 @@ fn caller(n: usize, rounds: usize) {
         report("try_send", &mut send),
         report("floor", &mut floor),
         report("tick_floor", &mut tick_floor),
+        report("log_metric_shared", &mut shared_metric),
+        report("log_metrics10_shared", &mut shared_metrics),
     );
 }
