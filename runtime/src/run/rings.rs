@@ -17,8 +17,9 @@
 //!
 //! Rings keep each thread's values in order, not the order between threads. So only the
 //! first thread that logs metric values to a run gets a ring to it. Once a value of the run
-//! takes the run's shared data queue instead (one message each, in call order, as every
-//! event did before rings), every later value of the run does too, from every thread: when a
+//! takes the run's shared data queue instead (in call order, a message per `log_metric` and
+//! per four values of `log_metrics`, as before rings), every later value of the run does
+//! too, from every thread: when a
 //! second thread logs to the run (an async task resumed on another worker thread, say), when
 //! a logging call is re-entered from inside another or made while the thread's locals are
 //! being destroyed, or when a thread logs to more than [`RINGS_PER_THREAD`] live runs. The
