@@ -469,3 +469,35 @@ fn log_metrics_records_each_value_under_its_name_whatever_the_positions_held() {
     }
     assert_eq!(report.metric_events, 40 * 5 + 1);
 }
+
+/// On a run whose values take the shared queue (another thread logged to it first),
+/// `log_metrics` records the values before an invalid name, across its messages of four,
+/// and returns the error.
+#[test]
+fn log_metrics_on_a_shared_run_stops_at_an_invalid_name() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run = polytrack::init_with(recorded(&recorder)).unwrap();
+    let other = run.clone();
+    std::thread::spawn(move || other.log_metric_at("other", 1.0, 0).unwrap())
+        .join()
+        .unwrap();
+    let mut values: Vec<(String, f64)> = (0..6).map(|k| (format!("m{k}"), k as f64)).collect();
+    values.push((String::new(), -1.0));
+    values.push(("after".into(), -2.0));
+    let refused = run.log_metrics(&values, Some(3), None);
+    assert!(
+        matches!(refused, Err(Error::InvalidName { .. })),
+        "{refused:?}"
+    );
+    let report = run.end().unwrap();
+    for k in 0..6 {
+        assert_eq!(
+            recorder.metric(&format!("m{k}")),
+            [(Some(3), k as f64)],
+            "m{k}"
+        );
+    }
+    assert!(recorder.metric("after").is_empty());
+    assert_eq!(report.metric_events, 1 + 6, "{report}");
+}

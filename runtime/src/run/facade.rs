@@ -46,9 +46,6 @@ pub fn log_metrics<N: AsRef<str>, V: MetricValue>(
         let Some(shared) = &run.inner else {
             return Ok(());
         };
-        if shared.values_take_the_queue() {
-            return shared.metrics_queued(thread, metrics, step, timestamp);
-        }
         shared.metrics(thread, metrics, step, timestamp)
     })
 }

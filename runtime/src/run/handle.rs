@@ -162,12 +162,7 @@ impl Run {
         if let Some(t) = timestamp {
             crate::limits::check_timestamp(t)?;
         }
-        let log_all = |thread: &mut ThreadCache| {
-            if shared.values_take_the_queue() {
-                return shared.metrics_queued(thread, metrics, step, timestamp);
-            }
-            shared.metrics(thread, metrics, step, timestamp)
-        };
+        let log_all = |thread: &mut ThreadCache| shared.metrics(thread, metrics, step, timestamp);
         LOCAL
             .try_with(|local| Some(log_all(&mut local.cache.try_borrow_mut().ok()?.local)))
             .ok()

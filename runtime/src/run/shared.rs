@@ -310,6 +310,9 @@ impl Shared {
         let template = MetricSlot::stamp(step, timestamp, &self.clock);
         let ThreadCache { names, rings } = thread;
         names.enter(self.id);
+        if self.queue_only.load(Ordering::Relaxed) {
+            return self.queue_batches(names, template, metrics);
+        }
         // The hot path: one reservation of the ring, a slot written per value, one commit, for
         // values whose names their positions held last time (a training loop's).
         let mut done = 0;
@@ -341,45 +344,18 @@ impl Shared {
         Ok(())
     }
 
-    /// Whether this run's metric values take its shared queue (see `run/rings.rs`): then
-    /// [`Shared::metrics_queued`] is the way for `log_metrics`.
-    #[inline(always)]
-    pub(super) fn values_take_the_queue(&self) -> bool {
-        self.queue_only.load(Ordering::Relaxed)
-    }
-
-    /// [`Shared::metrics`] for a run whose values take the queue: four values to a message.
-    /// Chosen by the caller, so that the ring's hot path stays as it is.
+    /// `metrics` on the run's queue, four values to a message, for a run whose values take
+    /// it (see `run/rings.rs`); the values before an invalid name are sent.
     #[cold]
     #[inline(never)]
-    pub(super) fn metrics_queued<N: AsRef<str>, V: MetricValue>(
-        &self,
-        thread: &mut ThreadCache,
-        metrics: &[(N, V)],
-        step: Option<i64>,
-        timestamp: Option<SystemTime>,
-    ) -> Result<(), Error> {
-        if self.ended.load(Ordering::Relaxed) {
-            return Err(Error::Ended);
-        }
-        let template = MetricSlot::stamp(step, timestamp, &self.clock);
-        thread.names.enter(self.id);
-        self.queue_batches(&mut thread.names, template, metrics, 0)
-    }
-
-    /// `metrics[from..]` on the run's queue, four values to a message (from now on, every
-    /// value of this run goes there); the values before an invalid name are sent.
-    #[cold]
     fn queue_batches<N: AsRef<str>, V: MetricValue>(
         &self,
         names: &mut Names,
         template: MetricSlot,
         metrics: &[(N, V)],
-        from: usize,
     ) -> Result<(), Error> {
-        self.queue_only.store(true, Ordering::Release);
         let mut batch: Option<MetricBatch> = None;
-        for (at, (name, value)) in metrics.iter().enumerate().skip(from) {
+        for (at, (name, value)) in metrics.iter().enumerate() {
             let id = match self.name_id_at(names, at, name.as_ref()) {
                 Ok(id) => id,
                 Err(e) => {

@@ -413,7 +413,13 @@ fn finish(
     );
     // Calls that raced `end()` (accepted just after the end request) cannot be recorded any
     // more: say so rather than drop them silently.
-    let late = data.try_iter().count()
+    let late = data
+        .try_iter()
+        .map(|msg| match msg {
+            Msg::Metrics(batch) => 1 + batch.more().count(),
+            _ => 1,
+        })
+        .sum::<usize>()
         + worker
             .rings
             .iter()
