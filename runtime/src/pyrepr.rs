@@ -10,11 +10,6 @@
 //!
 //! Both append to a caller's buffer and allocate nothing beyond growing it.
 
-/// Smallest decimal exponent CPython prints in fixed notation (`0.0001`, but `1e-05`).
-const MIN_FIXED_EXP: i32 = -4;
-/// Exclusive upper bound of the decimal exponents printed in fixed notation (`1e+16`).
-const MAX_FIXED_EXP: i32 = 16;
-
 /// Appends the decimal form of `n` (with a leading `-` when negative) to `out`.
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
@@ -44,8 +39,7 @@ pub fn write_py_float(out: &mut Vec<u8>, v: f64) {
         out.extend_from_slice(b".0");
     } else {
         let mut buf = zmij::Buffer::new();
-        let (digits, exp) = Digits::of(buf.format_finite(a).as_bytes());
-        digits.write_python(exp, out);
+        write_python_layout(buf.format_finite(a).as_bytes(), out);
     }
 }
 
@@ -57,97 +51,52 @@ pub fn py_float(v: f64) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The significant digits of a positive number (at most 17, no leading or trailing zero).
-struct Digits {
-    buf: [u8; 20],
-    len: usize,
-}
-
-impl Digits {
-    /// Reads the digits and the decimal exponent of the first digit from `zmij`'s text of a
-    /// positive finite number (`123.45`, `0.00001`, `1.5e-7`, `1e+16`).
-    fn of(text: &[u8]) -> (Digits, i32) {
-        let (mantissa, exp) = match text.iter().position(|&b| b == b'e') {
-            Some(at) => (&text[..at], parse_exp(&text[at + 1..])),
-            None => (text, 0),
-        };
-        let point = mantissa
-            .iter()
-            .position(|&b| b == b'.')
-            .unwrap_or(mantissa.len());
-        let mut digits = Digits {
-            buf: [0; 20],
-            len: 0,
-        };
-        // The exponent of the first significant digit: the integer part's length, less the
-        // zeros skipped before it.
-        let mut first = point as i32 - 1 + exp;
-        for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
-            if digits.len == 0 && b == b'0' {
-                first -= 1;
-            } else if let Some(slot) = digits.buf.get_mut(digits.len) {
-                *slot = b;
-                digits.len += 1;
-            }
-        }
-        while digits.len > 1 && digits.buf[digits.len - 1] == b'0' {
-            digits.len -= 1;
-        }
-        (digits, first)
-    }
-
-    /// Appends the digits laid out as CPython's `repr` does, `exp` being the decimal exponent
-    /// of the first digit.
-    fn write_python(&self, exp: i32, out: &mut Vec<u8>) {
-        let d = &self.buf[..self.len];
-        if (MIN_FIXED_EXP..MAX_FIXED_EXP).contains(&exp) {
-            if exp < 0 {
-                out.extend_from_slice(b"0.");
-                out.extend(std::iter::repeat_n(b'0', (-exp - 1) as usize));
-                out.extend_from_slice(d);
-            } else {
-                let point = exp as usize + 1;
-                if point >= d.len() {
-                    out.extend_from_slice(d);
-                    out.extend(std::iter::repeat_n(b'0', point - d.len()));
-                    out.extend_from_slice(b".0");
-                } else {
-                    out.extend_from_slice(&d[..point]);
-                    out.push(b'.');
-                    out.extend_from_slice(&d[point..]);
-                }
-            }
-        } else {
-            out.push(d[0]);
-            if d.len() > 1 {
-                out.push(b'.');
-                out.extend_from_slice(&d[1..]);
-            }
-            out.extend_from_slice(if exp < 0 { b"e-" } else { b"e+" });
-            let e = exp.unsigned_abs();
-            if e >= 100 {
-                out.push(b'0' + (e / 100) as u8);
-            }
-            out.extend_from_slice(&[b'0' + (e / 10 % 10) as u8, b'0' + (e % 10) as u8]);
-        }
-    }
-}
-
-/// Parses `zmij`'s exponent (`+16`, `-7`, `308`).
-fn parse_exp(text: &[u8]) -> i32 {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
-    let e = digits
+/// Appends `zmij`'s text of a positive finite number laid out as CPython's `repr` lays it
+/// out. The two agree on the digits and, in fixed notation, on everything from `1e-4` up:
+/// only `zmij`'s exponent form (`1e-7`, `1.5e16`) and its fixed form of exponent -5
+/// (`0.00001`) are rewritten.
+///
+/// The text is appended as it is, or in at most three pieces, straight from `zmij`'s buffer.
+/// Copying the digits into a buffer of ours first, byte by byte, and laying them out from
+/// there made every value wait on those byte stores (a failed store-to-load forwarding):
+/// `write_py_float` took 52 ns a value that way, 30 ns this way (1M values `1 / (i + 1)`).
+#[inline]
+fn write_python_layout(text: &[u8], out: &mut Vec<u8>) {
+    // The exponent is at most `e-324`: only the last five bytes can hold the `e`.
+    let tail = text.len().saturating_sub(5);
+    let e_at = text[tail..]
         .iter()
-        .fold(0i32, |e, &b| e * 10 + i32::from(b.wrapping_sub(b'0') % 10));
-    if negative {
-        -e
-    } else {
-        e
+        .position(|&b| b == b'e')
+        .map(|i| tail + i);
+    let Some(e_at) = e_at else {
+        match text {
+            // `0.0000d...`: exponent -5, the one fixed form CPython writes as `d.ddde-05`.
+            [b'0', b'.', b'0', b'0', b'0', b'0', first, rest @ ..] => {
+                out.push(*first);
+                if !rest.is_empty() {
+                    out.push(b'.');
+                    out.extend_from_slice(rest);
+                }
+                out.extend_from_slice(b"e-05");
+            }
+            _ => out.extend_from_slice(text),
+        }
+        return;
+    };
+    // `d[.ddd]e[-]x[x[x]]`: the mantissa is CPython's; its exponent has a sign and at least
+    // two digits.
+    out.extend_from_slice(&text[..e_at]);
+    let (sign, digits) = match &text[e_at + 1..] {
+        [b'-', digits @ ..] => (b'-', digits),
+        [b'+', digits @ ..] => (b'+', digits),
+        digits => (b'+', digits),
+    };
+    out.push(b'e');
+    out.push(sign);
+    if digits.len() < 2 {
+        out.push(b'0');
     }
+    out.extend_from_slice(digits);
 }
 
 #[cfg(test)]

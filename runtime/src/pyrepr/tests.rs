@@ -124,3 +124,87 @@ fn matches_cpython_and_orjson_table() {
 
 /// `bits repr(float) orjson.dumps(float)`, a case a line.
 const PY_FLOATS: &str = include_str!("cpython_repr.txt");
+
+/// CPython's layout of `v` (positive, finite, not an integer below 1e16) built another way,
+/// with strings: the significant digits and decimal exponent read out of `zmij`'s text, then
+/// laid out with CPython's rule (fixed notation for decimal exponents in `[-4, 16)`, else
+/// `d.ddde±XX`). (std's `{:e}` would do for the digits but for ties: it writes
+/// 798400486266062.25 as ...062.3, CPython and `zmij` as ...062.2.)
+fn layout_reference(v: f64) -> String {
+    let text = zmij::Buffer::new().format_finite(v).to_owned();
+    let (mantissa, exp) = match text.split_once('e') {
+        Some((m, e)) => (m.to_owned(), e.parse::<i32>().unwrap()),
+        None => (text.clone(), 0),
+    };
+    let point = mantissa.find('.').unwrap_or(mantissa.len()) as i32;
+    let all: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let leading = (all.len() - all.trim_start_matches('0').len()) as i32;
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    let exp = point - 1 - leading + exp;
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        } else {
+            let point = exp as usize + 1;
+            if point >= digits.len() {
+                format!("{digits}{}.0", "0".repeat(point - digits.len()))
+            } else {
+                format!("{}.{}", &digits[..point], &digits[point..])
+            }
+        }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        match digits.split_at(1) {
+            (first, "") => format!("{first}e{sign}{:02}", exp.abs()),
+            (first, rest) => format!("{first}.{rest}e{sign}{:02}", exp.abs()),
+        }
+    }
+}
+
+/// The layout of `zmij`'s text matches CPython's rule on a million values: random bit
+/// patterns, values in [0, 1), the benchmarks' `1 / (i + 1)`, values spread over 40 decades,
+/// and every decimal exponent from the subnormals up, at its boundaries.
+#[test]
+fn layout_matches_an_independent_one() {
+    let mut x: u64 = 0x1234_5678_9abc_def1;
+    let mut values = Vec::new();
+    for i in 0..1_000_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
+        values.push(match i % 4 {
+            0 => f64::from_bits(x),
+            1 => unit,
+            2 => 1.0 / (i as f64 + 1.0),
+            _ => unit * 10f64.powi((x % 40) as i32 - 20),
+        });
+    }
+    for e in -324..=308 {
+        for m in [
+            "1",
+            "1.5",
+            "9.999999999999998",
+            "2.2250738585072014",
+            "4.9406564584124654",
+        ] {
+            values.push(format!("{m}e{e}").parse().unwrap());
+        }
+    }
+    let mut compared = 0;
+    let mut out = Vec::new();
+    for v in values.into_iter().map(f64::abs) {
+        if !v.is_finite() || v == 0.0 || (v < 1e16 && v.trunc() == v) {
+            continue;
+        }
+        out.clear();
+        write_py_float(&mut out, v);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            layout_reference(v),
+            "{v:e}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 900_000, "{compared}");
+}
