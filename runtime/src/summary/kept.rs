@@ -40,7 +40,7 @@ pub(crate) struct KeptFile {
     path: PathBuf,
     /// Whether the file holds exactly the rows pushed here (see the module docs).
     complete: bool,
-    rows: u64,
+    /// Rows with a step.
     steps: u64,
     first_step: Option<i64>,
     last_step: Option<i64>,
@@ -49,8 +49,11 @@ pub(crate) struct KeptFile {
     /// Whether every timestamp is one pandas parses back (years 1 to 9999).
     timestamps_ok: bool,
     /// The values in row order, NaN included, in chunks of [`FIRST_CHUNK`] doubling up to
-    /// [`LAST_CHUNK`] values.
+    /// [`LAST_CHUNK`] values: the full ones here, the one being filled in `current`.
     chunks: Vec<Vec<f64>>,
+    /// The chunk being filled; empty, without room, before the first row and once the values
+    /// stop being kept, so that a push checks one length against one capacity.
+    current: Vec<f64>,
 }
 
 /// The first instant whose event-file text pandas parses (0001-01-01 00:00:00 UTC).
@@ -96,7 +99,6 @@ impl KeptValues {
         self.files[idx] = Some(KeptFile {
             path,
             complete,
-            rows: 0,
             steps: 0,
             first_step: None,
             last_step: None,
@@ -104,49 +106,67 @@ impl KeptValues {
             last_ts: Timestamp::from_micros(0),
             timestamps_ok: true,
             chunks: Vec::new(),
+            current: Vec::new(),
         });
     }
 
     /// A row of metric `id`, in the order it is written.
     #[inline]
     pub(crate) fn push(&mut self, id: u32, step: Option<i64>, timestamp: Timestamp, value: f64) {
-        let Some(Some(file)) = self.files.get_mut(id as usize) else {
+        let idx = id as usize;
+        let room =
+            matches!(self.files.get(idx), Some(Some(f)) if f.current.len() < f.current.capacity());
+        if !room && !self.next_chunk(idx, step, timestamp) {
+            return;
+        }
+        let Some(Some(file)) = self.files.get_mut(idx) else {
             return;
         };
-        if !file.complete {
-            return;
-        }
-        let full = file.chunks.last().is_none_or(|c| c.len() == c.capacity());
-        if full {
-            let grow = file.capacity().clamp(FIRST_CHUNK, LAST_CHUNK);
-            if self.used + grow * 8 > self.budget {
-                self.used -= file.capacity() * 8;
-                file.chunks = Vec::new();
-                file.complete = false;
-                log::debug!(
-                    target: "polytrack",
-                    "summary values over {VALUE_BUDGET} bytes: {} is read back at the end",
-                    file.path.display()
-                );
-                return;
-            }
-            let chunk = Vec::with_capacity(grow);
-            self.used += chunk.capacity() * 8;
-            file.chunks.push(chunk);
-        }
-        if file.rows == 0 {
-            file.first_step = step;
-            file.first_ts = timestamp;
-        }
-        file.rows += 1;
         file.steps += u64::from(step.is_some());
         file.last_step = step;
         file.last_ts = timestamp;
         let micros = timestamp.as_micros();
         file.timestamps_ok &= (FIRST_PARSED..PAST_PARSED).contains(&micros);
-        if let Some(chunk) = file.chunks.last_mut() {
-            chunk.push(value);
+        file.current.push(value);
+    }
+
+    /// Metric `idx` has no room for its next value: its first row comes (`step` and
+    /// `timestamp` are its first), or its chunk is full and a new one starts, or, past the
+    /// budget, its values stop being kept (its file is read back at the end). Says whether the
+    /// value is kept. Apart from [`KeptValues::push`], whose every row checks one length.
+    #[cold]
+    #[inline(never)]
+    fn next_chunk(&mut self, idx: usize, step: Option<i64>, timestamp: Timestamp) -> bool {
+        let Some(Some(file)) = self.files.get_mut(idx) else {
+            return false;
+        };
+        if !file.complete {
+            return false;
         }
+        if file.rows() == 0 {
+            file.first_step = step;
+            file.first_ts = timestamp;
+        }
+        let grow = file.capacity().clamp(FIRST_CHUNK, LAST_CHUNK);
+        if self.used + grow * 8 > self.budget {
+            self.used -= file.capacity() * 8;
+            file.chunks = Vec::new();
+            file.current = Vec::new();
+            file.complete = false;
+            log::debug!(
+                target: "polytrack",
+                "summary values over {VALUE_BUDGET} bytes: {} is read back at the end",
+                file.path.display()
+            );
+            return false;
+        }
+        let chunk = Vec::with_capacity(grow);
+        self.used += chunk.capacity() * 8;
+        let full = std::mem::replace(&mut file.current, chunk);
+        if full.capacity() > 0 {
+            file.chunks.push(full);
+        }
+        true
     }
 
     /// Writing event files failed: no file is known to hold exactly the kept rows any more.
@@ -187,7 +207,17 @@ impl KeptValues {
 impl KeptFile {
     /// The chunks' capacities, in values: what the file's values count against the budget.
     fn capacity(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum()
+        self.all_chunks().map(Vec::capacity).sum()
+    }
+
+    /// The rows kept.
+    fn rows(&self) -> u64 {
+        self.all_chunks().map(Vec::len).sum::<usize>() as u64
+    }
+
+    /// Every chunk, in row order.
+    fn all_chunks(&self) -> impl Iterator<Item = &Vec<f64>> {
+        self.chunks.iter().chain(std::iter::once(&self.current))
     }
 
     /// The file's summary and last value, as [`super::summarize_event_file`] computes them from
@@ -195,10 +225,11 @@ impl KeptFile {
     /// column, as the summary needs them), each chunk freed once copied; `scratch` comes
     /// back empty with its room, for the next file.
     pub(crate) fn summary(self, scratch: &mut Vec<f64>) -> Option<(EventFileSummary, f64)> {
-        if self.rows == 0 {
+        let rows = self.rows();
+        if rows == 0 {
             return None;
         }
-        let step = step_summary(self.rows, self.steps, self.first_step, self.last_step);
+        let step = step_summary(rows, self.steps, self.first_step, self.last_step);
         // Both ends re-read from their event-file text, as pandas reads them.
         let timestamp = self.timestamps_ok.then(|| {
             let iso = |ts: Timestamp| {
@@ -214,8 +245,8 @@ impl KeptFile {
         });
         let mut values = std::mem::take(scratch);
         values.clear();
-        values.reserve(self.chunks.iter().map(Vec::len).sum());
-        for chunk in self.chunks {
+        values.reserve(rows as usize);
+        for chunk in self.chunks.into_iter().chain(std::iter::once(self.current)) {
             values.extend_from_slice(&chunk);
         }
         let last = values.last().copied().unwrap_or(f64::NAN);

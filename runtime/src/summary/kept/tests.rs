@@ -327,8 +327,8 @@ fn chunked_values_summarise_as_one_column_through_a_reused_buffer() {
         columns.push(column);
     }
     let file = kept.files[0].as_ref().unwrap();
-    assert!(file.chunks.iter().all(|c| c.capacity() <= LAST_CHUNK));
-    assert_eq!(file.chunks.iter().map(Vec::len).sum::<usize>(), 40_000);
+    assert!(file.all_chunks().all(|c| c.capacity() <= LAST_CHUNK));
+    assert_eq!(file.rows(), 40_000);
     let capacities: usize = kept.files.iter().flatten().map(KeptFile::capacity).sum();
     assert_eq!(kept.used, capacities * 8);
     let mut scratch = Vec::new();
