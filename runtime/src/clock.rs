@@ -95,7 +95,30 @@ struct Span {
     from: u64,
     until: u64,
     nanos: i64,
-    slope: f64,
+    /// Nanoseconds per tick, in fixed point ([`fixed`]).
+    slope: u64,
+}
+
+/// Fractional bits of a [`Span`]'s slope. An offset in a span is converted with one 64x64-bit
+/// multiplication and a shift, not an integer-to-float conversion, a float multiplication and
+/// a saturating float-to-integer one (the writer's instructions for dating a value go from 40
+/// to 32). The slope's rounding error, under 2^-48 nanoseconds per tick, stays under a
+/// twentieth of a nanosecond over an hour's ticks of a 4 GHz counter.
+const FIXED_BITS: u32 = 48;
+
+/// `slope` nanoseconds per tick in fixed point (saturated: quanta's ticks are CPU cycles or
+/// nanoseconds, far from the 65,536 nanoseconds per tick that saturate). A negative slope,
+/// from a wall clock stepped back between two anchors, is 0: the values between those anchors
+/// all get the older one's instant, in order.
+fn fixed(slope: f64) -> u64 {
+    (slope.max(0.0) * (1u64 << FIXED_BITS) as f64) as u64
+}
+
+/// `ticks` at fixed-point `slope`, in nanoseconds (floored; saturated).
+#[inline(always)]
+fn scale(ticks: u64, slope: u64) -> i64 {
+    let nanos = (u128::from(ticks) * u128::from(slope)) >> FIXED_BITS;
+    i64::try_from(nanos).unwrap_or(i64::MAX)
 }
 
 impl Span {
@@ -104,15 +127,13 @@ impl Span {
         from: 1,
         until: 0,
         nanos: 0,
-        slope: 0.0,
+        slope: 0,
     };
 
     #[inline(always)]
     fn convert(&self, t: u64) -> Option<i64> {
-        (t >= self.from && t < self.until).then(|| {
-            self.nanos
-                .saturating_add(((t - self.from) as f64 * self.slope) as i64)
-        })
+        (t >= self.from && t < self.until)
+            .then(|| self.nanos.saturating_add(scale(t - self.from, self.slope)))
     }
 }
 
@@ -188,7 +209,7 @@ impl WallClock {
     }
 
     /// The microseconds since the Unix epoch (floored) of a value stamped `ticks`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn micros(&mut self, ticks: Ticks) -> i64 {
         let nanos = self.nanos(ticks.0);
         // Flooring is plain division after 1970, the only case worth a faster path.
@@ -199,7 +220,7 @@ impl WallClock {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn nanos(&mut self, t: u64) -> i64 {
         if let Some(nanos) = self.last_span.convert(t) {
             return nanos;
@@ -209,6 +230,7 @@ impl WallClock {
 
     /// Converts `t` outside the last value's span (see [`WallClock::last_span`]), and
     /// remembers the span it lies in.
+    #[inline(never)]
     fn search(&mut self, t: u64) -> i64 {
         let stale = match self.anchors.back() {
             None => true,
@@ -230,7 +252,7 @@ impl WallClock {
                 from: newest.ticks,
                 until: newest.ticks.saturating_add(self.spacing),
                 nanos: newest.nanos,
-                slope: self.ahead,
+                slope: fixed(self.ahead),
             }
         } else {
             // Between the two anchors around it (searched from the newest: values arrive in
@@ -241,7 +263,7 @@ impl WallClock {
                     from: older.ticks,
                     until: newer.ticks,
                     nanos: older.nanos,
-                    slope: newer.slope,
+                    slope: fixed(newer.slope),
                 })
             });
             match found {
@@ -267,10 +289,11 @@ impl WallClock {
 mod tests {
     use super::*;
 
-    /// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored: the
-    /// offset is not negative, so truncation floors it): what a span computes, written out.
+    /// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored): what a
+    /// span computes, written out.
     fn after(a: Anchor, ticks: u64, slope: f64) -> i64 {
-        a.nanos.saturating_add((ticks as f64 * slope) as i64)
+        let offset = u128::from(ticks) * u128::from(fixed(slope));
+        a.nanos.saturating_add((offset >> FIXED_BITS) as i64)
     }
     use std::time::Duration;
 
@@ -390,13 +413,37 @@ mod tests {
         }
     }
 
+    /// The fixed-point slope converts as the float one does, to within a nanosecond over a
+    /// span of up to a second, and saturates rather than wraps far outside any real span.
+    #[test]
+    fn fixed_point_slopes_convert_as_float_ones() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Slopes of clocks from 10 MHz to 100 GHz, offsets up to a second's worth.
+            let slope = 0.01 + (x >> 40) as f64 / (1u64 << 24) as f64 * 100.0;
+            let ticks = x % (1e9 / slope) as u64;
+            let float = (ticks as f64 * slope) as i64;
+            let fixed_point = scale(ticks, fixed(slope));
+            assert!(
+                (float - fixed_point).abs() <= 1,
+                "{ticks} at {slope}: {float} vs {fixed_point}"
+            );
+        }
+        assert_eq!(scale(1_000, fixed(-3.0)), 0);
+        assert_eq!(scale(u64::MAX, fixed(1e9)), i64::MAX);
+        assert_eq!(fixed(f64::NAN), 0);
+    }
+
     #[test]
     fn values_between_and_after_anchors_on_exact_lines() {
         let span = Span {
             from: 1000,
             until: 9000,
             nanos: 5_000,
-            slope: 0.5,
+            slope: fixed(0.5),
         };
         assert_eq!(span.convert(1000), Some(5_000));
         assert_eq!(span.convert(2000), Some(5_500));

@@ -73,7 +73,7 @@ impl MetricSlot {
     }
 
     /// The value's instant (`wall` dates the callers' ticks).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn timestamp(&self, wall: &mut WallClock) -> Timestamp {
         if self.flags & TICKED != 0 {
             Timestamp::from_micros(wall.micros(Ticks(self.at as u64)))
