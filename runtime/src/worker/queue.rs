@@ -339,9 +339,13 @@ fn drain(worker: &mut Worker, data: &Receiver<Msg>, room: &Room, limit: usize) -
 
 /// Takes the values on the callers' rings when it is called, at most `limit` (values logged
 /// meanwhile wait for the next drain: a caller logging faster than the writer writes cannot
-/// keep it here), in chunks of at most a quarter of a ring, waking the callers waiting for
-/// room after each chunk; drops the rings of threads that are gone once they are empty.
-/// Returns how many were taken and whether values are left.
+/// keep it here), in chunks of at most a quarter of a ring; drops the rings of threads that
+/// are gone once they are empty. Returns how many were taken and whether values are left.
+///
+/// A caller waiting for room in a full ring is woken once three quarters of it are free (and
+/// at the end of the drain), not after every chunk: it then refills the ring in one go while
+/// the writer works through the last quarter. Waking it after every chunk cost a futex wake,
+/// and its cross-core interrupt, per 4,096 values.
 fn drain_rings(worker: &mut Worker, room: &Room, limit: usize) -> (usize, bool) {
     if worker.rings.is_empty() {
         return (0, false);
@@ -359,10 +363,13 @@ fn drain_rings(worker: &mut Worker, room: &Room, limit: usize) -> (usize, bool) 
                 }
             }
             (taken, todo) = (taken + n, todo - n);
-            room.made_room();
+            if reader.slots() <= most {
+                room.made_room();
+            }
         }
         left |= !reader.is_empty();
     }
+    room.made_room();
     rings.retain(|reader| {
         if !reader.is_abandoned() {
             return true;
