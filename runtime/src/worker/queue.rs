@@ -358,9 +358,11 @@ fn drain_rings(worker: &mut Worker, room: &Room, limit: usize) -> (usize, bool) 
         while todo > 0 {
             let n = todo.min(most);
             if let Ok(chunk) = reader.read_chunk(n) {
-                for slot in chunk {
-                    worker.slot(slot);
+                let (first, second) = chunk.as_slices();
+                for slot in first.iter().chain(second) {
+                    worker.slot(*slot);
                 }
+                chunk.commit_all();
             }
             (taken, todo) = (taken + n, todo - n);
             if reader.slots() <= most {
