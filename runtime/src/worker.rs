@@ -111,6 +111,8 @@ pub(crate) struct Worker {
     batch: Vec<MetricRow>,
     /// The callers' rings to this run (drained in `queue.rs`).
     rings: Vec<RingReader>,
+    /// Values just taken off a ring, being written (see `drain_rings`).
+    taken: Vec<MetricSlot>,
     metric_events: u64,
     rich_events: u64,
     /// Rich events whose payload failed to encode (each logged), and events not written
@@ -160,6 +162,7 @@ impl Worker {
             logged_outputs: HashSet::new(),
             warned_non_finite: Vec::new(),
             batch: Vec::with_capacity(1024),
+            taken: Vec::with_capacity(queue::TAKE_SLOTS),
             rings: Vec::new(),
             metric_events: 0,
             rich_events: 0,
