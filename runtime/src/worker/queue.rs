@@ -17,9 +17,10 @@
 //! about that. The thread is joined when the run ends.
 //!
 //! A caller that finds the data queue or its ring full waits in [`Room`] (up to the run's
-//! queue timeout) until the writer has taken a quarter of the queue or of a ring, then sends
-//! again: callers logging faster than the writer writes sleep once per quarter, not once per
-//! event, and leave the writer's core to the writer.
+//! queue timeout) until the writer has taken a quarter of the queue, or three quarters of a
+//! ring, then sends again: callers logging faster than the writer writes sleep once per
+//! quarter of the queue (three quarters of a ring), not once per event, and leave the
+//! writer's core to the writer.
 
 use super::{EndRequest, Msg, Worker};
 use crate::error::Error;
@@ -65,7 +66,8 @@ pub(crate) struct WorkerHandle {
 /// Where callers that found the data queue full wait until the writer has made room.
 ///
 /// The writer looks at [`Room::waiting`] every quarter of the queue it takes and whenever it
-/// has emptied the queue, and wakes the waiting callers then; a caller rechecks the queue
+/// has emptied the queue (for a ring: once a quarter of it is left, and at the end of each
+/// drain), and wakes the waiting callers then; a caller rechecks the queue
 /// after saying it waits and before it sleeps, and sleeps in slices of at most
 /// [`ROOM_SLICE`], so a wake-up missed by a race costs at most one slice.
 pub(crate) struct Room {
