@@ -501,3 +501,44 @@ fn log_metrics_on_a_shared_run_stops_at_an_invalid_name() {
     assert!(recorder.metric("after").is_empty());
     assert_eq!(report.metric_events, 1 + 6, "{report}");
 }
+
+/// One thread logging far more values than its ring holds, while the writer stalls now and
+/// then: the ring fills, the caller waits for room and is woken once the writer has taken
+/// three quarters of it, the writer copies values out across the ring's wrap-around. Every
+/// value arrives, once, in order, and none is refused.
+#[test]
+fn a_ring_filled_and_wrapped_many_times_loses_nothing() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let run =
+        polytrack::init_with(recorded(&recorder).queue_timeout(Duration::from_secs(10))).unwrap();
+    const NAMES: i64 = 37;
+    const VALUES: i64 = 200_000;
+    let stalls = {
+        let recorder = recorder.clone();
+        std::thread::spawn(move || {
+            for _ in 0..5 {
+                let stall = recorder.stall();
+                std::thread::sleep(Duration::from_millis(20));
+                drop(stall);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    for i in 0..VALUES {
+        run.log_metric_at(&format!("m{}", i % NAMES), i as f64, i / NAMES)
+            .unwrap();
+    }
+    stalls.join().unwrap();
+    let report = run.end().unwrap();
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.refused_events, 0, "{report}");
+    assert_eq!(report.metric_events, VALUES as u64, "{report}");
+    for k in 0..NAMES {
+        let want: Vec<(Option<i64>, f64)> = (0..VALUES)
+            .filter(|i| i % NAMES == k)
+            .map(|i| (Some(i / NAMES), i as f64))
+            .collect();
+        assert_eq!(recorder.metric(&format!("m{k}")), want, "m{k}");
+    }
+}
