@@ -16,7 +16,8 @@
 //!   medians);
 //! - `stalled`: a writer that cannot write. The run's event file is a FIFO that nobody reads,
 //!   so the writer thread blocks in `open(2)` the first time it writes (as on a hung network
-//!   filesystem). The caller keeps logging: its ring to the run fills up (the queue's
+//!   filesystem). The caller keeps logging: the writer takes values off the ring until its
+//!   batch (4,096 rows) is handed to the blocked file, the ring fills up (the queue's
 //!   capacity, at most 16,384 values), then each call waits at most the queue timeout (100 ms
 //!   by default) and is refused with `Error::Backpressure`. Reported: the longest wait of any
 //!   call, how many calls were accepted and refused, what `end()` said was left undelivered,
