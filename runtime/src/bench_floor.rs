@@ -11,6 +11,7 @@ use crate::sink::files::EventFiles;
 use crate::sink::{MetricRow, Sink};
 use crate::summary::{event_summaries, KeptValues, VALUE_BUDGET};
 use crate::timestamp::Timestamp;
+use crate::worker::BATCH_ROWS;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,12 +37,11 @@ pub fn format_rows(
     }
     let names: Vec<Arc<str>> = names.iter().map(|n| Arc::from(n.as_str())).collect();
     let start = Timestamp::now().as_micros();
-    // The worker's batch size.
-    let mut batch = Vec::with_capacity(4096);
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
     let mut i = 0;
     while i < calls {
         batch.clear();
-        let end = (i + 4096).min(calls);
+        let end = (i + BATCH_ROWS).min(calls);
         for row in i..end {
             let id = row % names.len().max(1);
             let event = MetricRow {

@@ -289,11 +289,10 @@ impl WallClock {
 mod tests {
     use super::*;
 
-    /// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored): what a
-    /// span computes, written out.
+    /// The instant `ticks` after anchor `a` at `slope` nanoseconds per tick (floored), computed
+    /// from the anchor directly rather than through a remembered span.
     fn after(a: Anchor, ticks: u64, slope: f64) -> i64 {
-        let offset = u128::from(ticks) * u128::from(fixed(slope));
-        a.nanos.saturating_add((offset >> FIXED_BITS) as i64)
+        a.nanos.saturating_add(scale(ticks, fixed(slope)))
     }
     use std::time::Duration;
 

@@ -28,6 +28,9 @@ use std::time::Instant;
 /// At most this many errors are kept for the end report (all are logged).
 const MAX_ERRORS: usize = 32;
 
+/// Metric rows the writer batches before handing them to the sinks.
+pub(crate) const BATCH_ROWS: usize = 4096;
+
 /// One message on the run's queue. Metric values come on the callers' rings (`Ring`), or
 /// here one by one where a thread has no ring (`run/rings.rs`).
 pub(crate) enum Msg {
@@ -191,7 +194,7 @@ impl Worker {
             step: slot.step(),
             timestamp,
         });
-        if self.batch.len() >= 4096 {
+        if self.batch.len() >= BATCH_ROWS {
             self.dispatch_metrics();
         }
     }
@@ -217,10 +220,11 @@ impl Worker {
         match msg {
             Msg::Metric(slot) => self.slot(slot),
             Msg::Metrics(batch) => {
+                // One step and one instant for every value: dated once.
                 let first = batch.first();
-                self.slot(*first);
                 let (step, timestamp) = (first.step(), first.timestamp(&mut self.wall));
-                for (id, value) in batch.more() {
+                for (id, value) in std::iter::once((first.id(), first.value())).chain(batch.more())
+                {
                     self.metric_row(MetricRow {
                         id,
                         value,
@@ -228,7 +232,7 @@ impl Worker {
                         timestamp,
                     });
                 }
-                if self.batch.len() >= 4096 {
+                if self.batch.len() >= BATCH_ROWS {
                     self.dispatch_metrics();
                 }
             }

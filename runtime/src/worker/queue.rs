@@ -363,12 +363,13 @@ fn drain_rings(worker: &mut Worker, room: &Room, limit: usize) -> (usize, bool) 
         while todo > 0 {
             let n = todo.min(TAKE_SLOTS);
             if let Ok(chunk) = reader.read_chunk(n) {
+                // The copy is the worker's buffer, taken out while the worker writes.
+                let mut copy = std::mem::take(&mut worker.taken);
                 let (first, second) = chunk.as_slices();
-                worker.taken.clear();
-                worker.taken.extend_from_slice(first);
-                worker.taken.extend_from_slice(second);
+                copy.clear();
+                copy.extend_from_slice(first);
+                copy.extend_from_slice(second);
                 chunk.commit_all();
-                let copy = std::mem::take(&mut worker.taken);
                 for slot in &copy {
                     worker.slot(*slot);
                 }
