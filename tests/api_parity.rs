@@ -6,7 +6,9 @@
 
 use super::support;
 
-use polytrack_tests::{complete_python_reference, example, repo_root, run_ok, server, Server};
+use polytrack_tests::{
+    complete_python_reference, example, repo_root, run_checked, run_ok, server, Server,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -43,8 +45,8 @@ fn complete_reference(api: &Api, server: &Server) -> String {
             let mut python = Command::new(server.venv.join("bin/python"));
             python.arg(repo_root().join("tests/compat/seed_in_cluster.py"));
             managed_env(&mut python, server, &run);
-            run_ok(&mut python);
-            run
+            run_checked(&mut python)?;
+            Ok(run)
         },
         |run| {
             let names: BTreeSet<String> = api.lineage(run).into_iter().map(|(n, _)| n).collect();

@@ -93,8 +93,9 @@ impl Api {
             .as_u16()
     }
 
-    /// POSTs `body`, trying again on the sandbox's empty-bodied 405, which it gives for a
-    /// sound request while other tests write to its SQLite database at the same time.
+    /// POSTs `body`, trying again on the sandbox's empty-bodied 405: its answer to "database
+    /// is locked" under concurrent writes, which scripts/polyaxon-server.sh's SQLite options
+    /// remove, kept for a server started otherwise.
     pub fn post(&self, path: &str, body: &Value) -> Value {
         let mut tries = 0;
         loop {

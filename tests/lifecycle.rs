@@ -7,7 +7,9 @@
 mod support;
 
 use polytrack::Settings;
-use polytrack_tests::{complete_python_reference, repo_root, run_ok, scratch, server, venv};
+use polytrack_tests::{
+    complete_python_reference, repo_root, run_checked, run_ok, scratch, server, venv,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -232,8 +234,8 @@ fn offline_calls_leave_what_the_python_client_leaves() {
 fn complete_reference(api: &Api, venv: &Path, root: &Path, vars: &[(&str, String)]) -> String {
     complete_python_reference(
         |_| {
-            run_ok(&mut python(venv, root, vars, Some(PROJECT)));
-            python_uuid(root)
+            run_checked(&mut python(venv, root, vars, Some(PROJECT)))?;
+            Ok(python_uuid(root))
         },
         |uuid| {
             let run = api.run(uuid);
