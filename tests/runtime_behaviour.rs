@@ -176,6 +176,50 @@ fn stalled_writer_refuses_visibly_and_loses_nothing_accepted() {
     assert_eq!(logged, accepted);
 }
 
+/// The CPU time this thread has spent so far, in nanoseconds (Linux's schedstat).
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
+    stat.split_whitespace()
+        .next()
+        .and_then(|ns| ns.parse().ok())
+        .expect("schedstat's first field")
+}
+
+/// A caller that finds its ring full retries on its core for a millisecond at most, yielding
+/// it between tries, then sleeps until the writer makes room or the queue timeout passes: a
+/// stalled writer costs the caller its wait, not a core for the whole of it.
+#[test]
+fn a_caller_waiting_on_a_stalled_writer_sleeps() {
+    let _s = serial();
+    let recorder = Recorder::new();
+    let timeout = Duration::from_millis(300);
+    let run =
+        polytrack::init_with(recorded(&recorder).queue_capacity(4).queue_timeout(timeout)).unwrap();
+    let stall = recorder.stall();
+    let mut refused = None;
+    for i in 0..1_000 {
+        let (cpu, at) = (thread_cpu_ns(), std::time::Instant::now());
+        if let Err(e) = run.log_metric_at("m", i, i) {
+            assert!(matches!(e, Error::Backpressure { .. }), "unexpected {e}");
+            refused = Some((thread_cpu_ns() - cpu, at.elapsed()));
+            break;
+        }
+    }
+    let (cpu, waited) = refused.expect("a ring of 4 and a stalled writer refuse a value");
+    assert!(
+        waited >= timeout,
+        "refused after {waited:?}, before the queue timeout"
+    );
+    assert!(
+        cpu < 60_000_000,
+        "the caller spent {:.1} ms of CPU in a {waited:?} wait",
+        cpu as f64 / 1e6
+    );
+    drop(stall);
+    let report = run.end().unwrap();
+    assert_eq!(report.refused_events, 1);
+}
+
 /// Each thread's values reach the run, in the order the thread logged them, whether the thread
 /// is still running when the run ends or exited long before, and whatever its names' order of
 /// first use across threads (each new name is announced while other threads log).

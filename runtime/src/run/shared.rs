@@ -58,6 +58,15 @@ pub(super) struct Shared {
     pub(super) lifecycle: crate::lifecycle::RunState,
 }
 
+/// How long a caller that found the queue or its ring full retries before it sleeps: about
+/// the time the writer formats a batch of rows ([`crate::worker::BATCH_ROWS`], 0.4 ms at
+/// 100 ns a row), during which it frees no room. A caller logging faster than the writer
+/// writes thus keeps up with it without sleeping, and the writer makes no wake-up calls:
+/// 1M values over 100 names went from 0.87x of the formatting floor to 0.95x (medians of 7
+/// alternating runs; 100 µs gained nothing). It costs the waiting caller its core, which
+/// `yield_now` hands to any other thread that wants it (on one core, to the writer).
+const SNOOZE: Duration = Duration::from_millis(1);
+
 /// One try to put an item on a queue or a ring.
 enum Attempt<T> {
     Sent,
@@ -95,7 +104,10 @@ impl Shared {
     }
 
     /// Retries `attempt` while the writer makes room, up to the queue timeout; then the item
-    /// is refused, counted and said.
+    /// is refused, counted and said. For the first [`SNOOZE`] the caller keeps its core and
+    /// retries after each `yield_now` (any other thread that wants the core gets it); after
+    /// that it sleeps in the writer's [`crate::worker::WorkerHandle::wait_for_room`] until
+    /// woken.
     #[cold]
     fn wait_for_room<T>(
         &self,
@@ -105,6 +117,19 @@ impl Shared {
         let start = Instant::now();
         let until = start + self.queue_timeout;
         let mut item = Some(item);
+        let snooze_until = until.min(start + SNOOZE);
+        while let Some(i) = item.take() {
+            if Instant::now() >= snooze_until {
+                item = Some(i);
+                break;
+            }
+            std::thread::yield_now();
+            match attempt(i) {
+                Attempt::Sent => return Ok(()),
+                Attempt::Full(i) => item = Some(i),
+                Attempt::Gone => return Err(self.gone()),
+            }
+        }
         let mut gone = false;
         loop {
             self.worker.wait_for_room(until, || match item.take() {
