@@ -58,13 +58,14 @@ pub(super) struct Shared {
     pub(super) lifecycle: crate::lifecycle::RunState,
 }
 
-/// How long a caller that found the queue or its ring full retries before it sleeps: about
-/// the time the writer formats a batch of rows ([`crate::worker::BATCH_ROWS`], 0.4 ms at
-/// 100 ns a row), during which it frees no room. A caller logging faster than the writer
-/// writes thus keeps up with it without sleeping, and the writer makes no wake-up calls:
-/// 1M values over 100 names went from 0.87x of the formatting floor to 0.95x (medians of 7
-/// alternating runs; 100 µs gained nothing). It costs the waiting caller its core, which
-/// `yield_now` hands to any other thread that wants it (on one core, to the writer).
+/// How long a caller that found its ring full retries before it sleeps: about the time the
+/// writer formats a batch of rows ([`crate::worker::BATCH_ROWS`], 0.4 ms at 100 ns a row),
+/// during which it frees no room. A caller logging faster than the writer writes thus keeps
+/// up with it without sleeping, and the writer makes no wake-up calls: 1M values over 100
+/// names went from 0.86x of the formatting floor to 0.95x (medians of 9 alternating runs;
+/// 100 µs gained nothing). It costs the waiting caller its core, which `yield_now` hands to
+/// any other thread that wants it (on one core, to the writer). A ring has one producer;
+/// the shared queue, with many, does not retry (see [`Shared::send_slow`]).
 const SNOOZE: Duration = Duration::from_millis(1);
 
 /// One try to put an item on a queue or a ring.
@@ -96,7 +97,10 @@ impl Shared {
     /// The data queue is full: waits for the writer to make room, up to the queue timeout.
     #[cold]
     fn send_slow(&self, msg: Msg) -> Result<(), Error> {
-        self.wait_for_room(msg, |msg| match self.tx.try_send(msg) {
+        // No retrying first: the queue has many producers (every thread of a run logged from
+        // several), and on a core that several of them share, their retries slowed the
+        // writer (2 threads, 1M values: 5.8-7.2 M/s against 7.4-8.7 sleeping at once).
+        self.wait_for_room(msg, Duration::ZERO, |msg| match self.tx.try_send(msg) {
             Ok(()) => Attempt::Sent,
             Err(TrySendError::Full(msg)) => Attempt::Full(msg),
             Err(TrySendError::Disconnected(_)) => Attempt::Gone,
@@ -104,7 +108,7 @@ impl Shared {
     }
 
     /// Retries `attempt` while the writer makes room, up to the queue timeout; then the item
-    /// is refused, counted and said. For the first [`SNOOZE`] the caller keeps its core and
+    /// is refused, counted and said. For the first `snooze` the caller keeps its core and
     /// retries after each `yield_now` (any other thread that wants the core gets it); after
     /// that it sleeps in the writer's [`crate::worker::WorkerHandle::wait_for_room`] until
     /// woken.
@@ -112,12 +116,13 @@ impl Shared {
     fn wait_for_room<T>(
         &self,
         item: T,
+        snooze: Duration,
         mut attempt: impl FnMut(T) -> Attempt<T>,
     ) -> Result<(), Error> {
         let start = Instant::now();
         let until = start + self.queue_timeout;
         let mut item = Some(item);
-        let snooze_until = until.min(start + SNOOZE);
+        let snooze_until = until.min(start + snooze);
         while let Some(i) = item.take() {
             if Instant::now() >= snooze_until {
                 item = Some(i);
@@ -279,7 +284,7 @@ impl Shared {
         let mut attempt = attempt;
         match attempt(slot) {
             Attempt::Sent => Ok(()),
-            Attempt::Full(slot) => self.wait_for_room(slot, attempt),
+            Attempt::Full(slot) => self.wait_for_room(slot, SNOOZE, attempt),
             Attempt::Gone => Err(self.gone()),
         }
     }

@@ -16,13 +16,14 @@
 //! run wakes its writer 5 times a second and a trickle of events reaches the files within
 //! about that. The thread is joined when the run ends.
 //!
-//! A caller that finds the data queue or its ring full first retries for up to a millisecond,
-//! yielding its core between tries (`run/shared.rs`): a caller logging faster than the writer
-//! writes keeps pace with it that way, and the writer makes no wake-up calls. Past that (a
-//! stalled writer), it waits in [`Room`] (up to the run's queue timeout) until the writer has
-//! taken a quarter of the queue, or three quarters of a ring, then sends again: it sleeps
-//! once per quarter of the queue (three quarters of a ring), not once per event, and leaves
-//! the writer's core to the writer.
+//! A caller that finds its ring full first retries for up to a millisecond, yielding its core
+//! between tries (`run/shared.rs`): a caller logging faster than the writer writes keeps pace
+//! with it that way, and the writer makes no wake-up calls. Past that (a stalled writer), and
+//! at once for the data queue (many producers, whose retries would take the writer's core),
+//! it waits in [`Room`] (up to the run's queue timeout) until the writer has taken a quarter
+//! of the queue, or three quarters of a ring, then sends again: it sleeps once per quarter of
+//! the queue (three quarters of a ring), not once per event, and leaves the writer's core to
+//! the writer.
 
 use super::{EndRequest, Msg, Worker};
 use crate::error::Error;
