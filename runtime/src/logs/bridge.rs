@@ -128,7 +128,7 @@ impl Log for LogBridge {
 mod tests {
     use super::*;
     use crate::lock::lock;
-    use crate::logs::route::tests::{pretend_current, Collect, SERIAL};
+    use crate::logs::route::tests::{fake, pretend_current, Collect, SERIAL};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
@@ -160,7 +160,10 @@ mod tests {
         let inner = Counting::default();
         let bridge = LogBridge::new().wrap(inner.clone());
         let sink = Arc::new(Collect::default());
-        assert_eq!(route::attach(21, sink.clone(), false).ok(), Some(false));
+        assert_eq!(
+            route::attach(fake(21), sink.clone(), false).ok(),
+            Some(false)
+        );
         bridge.log(&record(
             log::Level::Info,
             "train",
@@ -177,7 +180,7 @@ mod tests {
             format_args!("own"),
         ));
         bridge.log(&record(log::Level::Warn, "data", format_args!("slow disk")));
-        route::detach(21, Duration::from_secs(1));
+        route::detach(fake(21), Duration::from_secs(1));
         assert_eq!(
             *lock(&sink.lines),
             ["INFO train: epoch 1", "WARN data: slow disk"]
@@ -200,13 +203,13 @@ mod tests {
             .build();
         assert!(!bridge.enabled(&debug), "no run records logs");
         let sink = Arc::new(Collect::default());
-        assert_eq!(route::attach(22, sink, false).ok(), Some(false));
+        assert_eq!(route::attach(fake(22), sink, false).ok(), Some(false));
         assert!(bridge.enabled(&debug));
         let own = Metadata::builder()
             .level(log::Level::Error)
             .target("polytrack")
             .build();
         assert!(!bridge.enabled(&own));
-        route::detach(22, Duration::from_secs(1));
+        route::detach(fake(22), Duration::from_secs(1));
     }
 }

@@ -133,7 +133,7 @@ impl Visit for Fields {
 mod tests {
     use crate::lock::lock;
     use crate::logs::route;
-    use crate::logs::route::tests::{pretend_current, Collect, SERIAL};
+    use crate::logs::route::tests::{fake, pretend_current, Collect, SERIAL};
     use std::sync::Arc;
     use std::time::Duration;
     use tracing_subscriber::prelude::*;
@@ -144,7 +144,10 @@ mod tests {
         pretend_current(None); // whatever runs other tests have live
         let sink = Arc::new(Collect::default());
         let subscriber = tracing_subscriber::registry().with(super::layer());
-        assert_eq!(route::attach(31, sink.clone(), false).ok(), Some(false));
+        assert_eq!(
+            route::attach(fake(31), sink.clone(), false).ok(),
+            Some(false)
+        );
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(target: "train", epoch = 3, loss = 0.25, "epoch {} done", 3);
             tracing::debug!(target: "train", "not recorded at the default level");
@@ -165,7 +168,7 @@ mod tests {
                 assert!(traced.is_ok());
             }
         });
-        route::detach(31, Duration::from_secs(1));
+        route::detach(fake(31), Duration::from_secs(1));
         assert_eq!(
             *lock(&sink.lines),
             [
@@ -183,12 +186,15 @@ mod tests {
         let sink = Arc::new(Collect::default());
         let subscriber = tracing_subscriber::registry()
             .with(super::layer().with_max_level(tracing::Level::DEBUG));
-        assert_eq!(route::attach(32, sink.clone(), false).ok(), Some(false));
+        assert_eq!(
+            route::attach(fake(32), sink.clone(), false).ok(),
+            Some(false)
+        );
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(target: "t", "kept");
             tracing::trace!(target: "t", "not kept");
         });
-        route::detach(32, Duration::from_secs(1));
+        route::detach(fake(32), Duration::from_secs(1));
         assert_eq!(*lock(&sink.lines), ["DEBUG t: kept"]);
     }
 }

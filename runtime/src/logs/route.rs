@@ -195,7 +195,29 @@ fn hand_console_over() {
 /// Whether a run records logs now (one atomic load).
 #[inline]
 pub(crate) fn is_attached() -> bool {
-    ATTACHED.load(Ordering::Relaxed)
+    let attached = ATTACHED.load(Ordering::Relaxed);
+    #[cfg(test)]
+    if attached && tests::pretending() {
+        let routes = ROUTES.read().unwrap_or_else(|p| p.into_inner());
+        return routes.runs.iter().any(|r| visible(r.owner));
+    }
+    attached
+}
+
+/// Whether a line of this thread may go to run `owner`. Always, but in unit tests: a test
+/// thread that pretends to have a current run (`tests::pretend_current`) sees only the routes
+/// the tests attach (ids from `tests::fake`), and every other thread only real runs' routes,
+/// so that the route tests and the real runs of other tests, running at the same time, never
+/// take each other's lines (a real run 11 once ended and took test route 11's 500 lines).
+#[cfg(not(test))]
+#[inline(always)]
+fn visible(_owner: u64) -> bool {
+    true
+}
+
+#[cfg(test)]
+fn visible(owner: u64) -> bool {
+    tests::pretending() == (owner >= tests::FAKE)
 }
 
 /// Hands one line (built by `text`, only when a run listens) to the run it belongs to.
@@ -223,8 +245,8 @@ fn emit_attached(at: SystemTime, text: String) {
             Err(poisoned) => poisoned.into_inner(),
         };
         let run = match current {
-            Some(id) => routes.runs.iter().find(|r| r.owner == id),
-            None => routes.runs.first(),
+            Some(id) => routes.runs.iter().find(|r| r.owner == id && visible(id)),
+            None => routes.runs.iter().find(|r| visible(r.owner)),
         };
         let Some(run) = run.cloned() else {
             return; // the thread's run records no logs, or every run just ended
@@ -291,9 +313,24 @@ pub(crate) mod tests {
         pub(super) static PRETEND_CURRENT: Cell<Option<Option<u64>>> = const { Cell::new(None) };
     }
 
-    /// Makes the calling test thread's lines go where a thread with current run `id` would.
+    /// Makes the calling test thread's lines go where a thread with current run `id` would
+    /// (among the routes of [`fake`] ids, see `visible`).
     pub(crate) fn pretend_current(id: Option<u64>) {
         PRETEND_CURRENT.with(|c| c.set(Some(id)));
+    }
+
+    /// Whether this thread pretends (see [`pretend_current`]).
+    pub(super) fn pretending() -> bool {
+        PRETEND_CURRENT.with(Cell::get).is_some()
+    }
+
+    /// The first of the ids unit tests attach routes under: real runs count up from 1
+    /// (`run/start.rs`), and never reach it.
+    pub(crate) const FAKE: u64 = 1 << 62;
+
+    /// The id of test route `n`.
+    pub(crate) const fn fake(n: u64) -> u64 {
+        FAKE + n
     }
 
     /// The route is process-wide: tests that attach take turns.
@@ -305,20 +342,26 @@ pub(crate) mod tests {
         emit(|| "before any run".into());
         let first = Arc::new(Collect::default());
         let second = Arc::new(Collect::default());
-        assert_eq!(attach(7, first.clone(), false).ok(), Some(false));
-        assert_eq!(attach(8, second.clone(), false).ok(), Some(false));
-        pretend_current(Some(8));
+        assert_eq!(attach(fake(7), first.clone(), false).ok(), Some(false));
+        assert_eq!(attach(fake(8), second.clone(), false).ok(), Some(false));
+        pretend_current(Some(fake(8)));
         emit(|| "  to the second  ".into());
         emit(|| "   ".into());
-        pretend_current(Some(7));
+        pretend_current(Some(fake(7)));
         emit(|| "to the first".into());
-        pretend_current(Some(99));
+        pretend_current(Some(fake(99)));
         emit(|| "current run records no logs: nowhere".into());
         pretend_current(None);
         emit(|| "no current run: the first".into());
-        assert_eq!(detach(7, Duration::from_secs(1)), LogsReport::default());
+        assert_eq!(
+            detach(fake(7), Duration::from_secs(1)),
+            LogsReport::default()
+        );
         emit(|| "no current run, the first ended: the second".into());
-        assert_eq!(detach(8, Duration::from_secs(1)), LogsReport::default());
+        assert_eq!(
+            detach(fake(8), Duration::from_secs(1)),
+            LogsReport::default()
+        );
         emit(|| "after every run".into());
         assert_eq!(
             *lock(&first.lines),
@@ -337,11 +380,11 @@ pub(crate) mod tests {
     fn runs_on_two_threads_each_record_their_own_lines() {
         let _turn = lock(&SERIAL);
         let sinks = [Arc::new(Collect::default()), Arc::new(Collect::default())];
-        for (id, sink) in (11..).zip(&sinks) {
+        for (id, sink) in (fake(11)..).zip(&sinks) {
             assert_eq!(attach(id, sink.clone(), false).ok(), Some(false));
         }
         std::thread::scope(|s| {
-            for id in [11, 12] {
+            for id in [fake(11), fake(12)] {
                 s.spawn(move || {
                     pretend_current(Some(id));
                     for i in 0..500 {
@@ -350,7 +393,7 @@ pub(crate) mod tests {
                 });
             }
         });
-        for (id, sink) in (11..).zip(&sinks) {
+        for (id, sink) in (fake(11)..).zip(&sinks) {
             detach(id, Duration::from_secs(1));
             let want: Vec<String> = (0..500).map(|i| format!("run {id} line {i}")).collect();
             assert_eq!(*lock(&sink.lines), want);
@@ -362,18 +405,22 @@ pub(crate) mod tests {
         use std::io::Write;
         let _turn = lock(&SERIAL);
         let [first, plain, next] = [(); 3].map(|_| Arc::new(Collect::default()));
-        assert_eq!(attach(51, first.clone(), true).ok(), Some(true));
-        assert_eq!(attach(52, plain.clone(), false).ok(), Some(false));
-        assert_eq!(attach(53, next.clone(), true).ok(), Some(false), "taken");
+        assert_eq!(attach(fake(51), first.clone(), true).ok(), Some(true));
+        assert_eq!(attach(fake(52), plain.clone(), false).ok(), Some(false));
+        assert_eq!(
+            attach(fake(53), next.clone(), true).ok(),
+            Some(false),
+            "taken"
+        );
         // Written to the file descriptor (the harness only captures `print!`).
         let _ = std::io::stdout().write_all(b"printed while the first lives\n");
-        detach(51, Duration::from_secs(5));
+        detach(fake(51), Duration::from_secs(5));
         let _ = std::io::stdout().write_all(b"printed after the first ended\n");
-        pretend_current(Some(53));
+        pretend_current(Some(fake(53)));
         emit(|| "logged where the next is current".into());
-        detach(53, Duration::from_secs(5));
+        detach(fake(53), Duration::from_secs(5));
         let _ = std::io::stdout().write_all(b"printed after every capture\n");
-        detach(52, Duration::from_secs(5));
+        detach(fake(52), Duration::from_secs(5));
         // Contained, not equal: the test harness shares the descriptor, and its own output
         // for a test running in parallel ("test x ... ") can land on the same line.
         let has = |sink: &Collect, line: &str| lock(&sink.lines).iter().any(|l| l.contains(line));
@@ -392,11 +439,11 @@ pub(crate) mod tests {
         pretend_current(None);
         let sink = Arc::new(Collect::default());
         sink.refuse.store(true, Ordering::Relaxed);
-        assert_eq!(attach(9, sink.clone(), false).ok(), Some(false));
+        assert_eq!(attach(fake(9), sink.clone(), false).ok(), Some(false));
         for i in 0..5 {
             emit(|| format!("line {i}"));
         }
-        let report = detach(9, Duration::from_secs(1));
+        let report = detach(fake(9), Duration::from_secs(1));
         assert_eq!(report.refused_lines, 5);
         assert_eq!(report.undelivered().len(), 1);
     }
@@ -413,9 +460,9 @@ pub(crate) mod tests {
         let _turn = lock(&SERIAL);
         pretend_current(None);
         let sink = Arc::new(Echo(Collect::default()));
-        assert_eq!(attach(10, sink.clone(), false).ok(), Some(false));
+        assert_eq!(attach(fake(10), sink.clone(), false).ok(), Some(false));
         emit(|| "real".into());
-        detach(10, Duration::from_secs(1));
+        detach(fake(10), Duration::from_secs(1));
         assert_eq!(*lock(&sink.0.lines), ["real"]);
     }
 }
