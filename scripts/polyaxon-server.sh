@@ -205,8 +205,18 @@ try:
     with urllib.request.urlopen(req, timeout=30) as r:
         print("[polyaxon-server.sh] created project default/demo (HTTP %s)" % r.status, file=sys.stderr)
 except urllib.error.HTTPError as e:
+    body = e.read()[:500]
+    # A data dir used before (POLYTRACK_KEEP_TEST_DATA, a rerun by hand) already holds the
+    # project: the sandbox refuses to create it again (HTTP 400), and it is there to use.
+    try:
+        with urllib.request.urlopen(host + "/api/v1/default/demo", timeout=30) as r:
+            print("[polyaxon-server.sh] project default/demo already exists (HTTP %s)" % r.status,
+                  file=sys.stderr)
+            sys.exit(0)
+    except urllib.error.URLError:
+        pass
     print("[polyaxon-server.sh] creating project default/demo failed: HTTP %s %s"
-          % (e.code, e.read()[:500]), file=sys.stderr)
+          % (e.code, body), file=sys.stderr)
     sys.exit(1)
 PY
     then
