@@ -164,7 +164,7 @@ impl Worker {
             last: Vec::new(),
             logged_outputs: HashSet::new(),
             warned_non_finite: Vec::new(),
-            batch: Vec::with_capacity(1024),
+            batch: Vec::with_capacity(BATCH_ROWS),
             taken: Vec::with_capacity(queue::TAKE_SLOTS),
             rings: Vec::new(),
             metric_events: 0,

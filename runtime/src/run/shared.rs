@@ -98,8 +98,8 @@ impl Shared {
     #[cold]
     fn send_slow(&self, msg: Msg) -> Result<(), Error> {
         // No retrying first: the queue has many producers (every thread of a run logged from
-        // several), and on a core that several of them share, their retries slowed the
-        // writer (2 threads, 1M values: 5.8-7.2 M/s against 7.4-8.7 sleeping at once).
+        // several), and their retries took the writer's core (2 threads, 1M values between
+        // them: 4.8-7.3 M/s against 6.3-7.2 sleeping at once, and more CPU).
         self.wait_for_room(msg, Duration::ZERO, |msg| match self.tx.try_send(msg) {
             Ok(()) => Attempt::Sent,
             Err(TrySendError::Full(msg)) => Attempt::Full(msg),
@@ -121,20 +121,17 @@ impl Shared {
     ) -> Result<(), Error> {
         let start = Instant::now();
         let until = start + self.queue_timeout;
-        let mut item = Some(item);
         let snooze_until = until.min(start + snooze);
-        while let Some(i) = item.take() {
-            if Instant::now() >= snooze_until {
-                item = Some(i);
-                break;
-            }
+        let mut item = item;
+        while Instant::now() < snooze_until {
             std::thread::yield_now();
-            match attempt(i) {
+            match attempt(item) {
                 Attempt::Sent => return Ok(()),
-                Attempt::Full(i) => item = Some(i),
+                Attempt::Full(i) => item = i,
                 Attempt::Gone => return Err(self.gone()),
             }
         }
+        let mut item = Some(item);
         let mut gone = false;
         loop {
             self.worker.wait_for_room(until, || match item.take() {
